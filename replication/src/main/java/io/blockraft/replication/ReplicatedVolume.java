@@ -1,0 +1,54 @@
+package io.blockraft.replication;
+
+import io.blockraft.storage.LbaExtent;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The volume as the SCSI layer sees it. Every mutating call completes only when the change is
+ * durable by this volume's rule (single node: in the store's log; replicated: committed on a
+ * majority and applied here). Calls never block the caller: the blocking work runs on the
+ * volume's executor, and the futures complete there.
+ *
+ * <p>Reads complete only with data that reflects every write acknowledged before the read began.
+ * When the volume cannot serve (no quorum), futures fail with {@link VolumeUnavailableException}.
+ */
+public interface ReplicatedVolume {
+
+  String name();
+
+  int logicalBlockSize();
+
+  long blockCount();
+
+  /**
+   * Stable 16-byte identifier of this volume, the same on every node (basis of the NAA
+   * designator and the unit serial number).
+   */
+  byte[] uuid();
+
+  /** True when the volume can serve I/O now. */
+  boolean isReady();
+
+  CompletableFuture<Void> read(long lba, int count, ByteBuffer dst);
+
+  CompletableFuture<Void> write(long lba, int count, ByteBuffer src);
+
+  /** See {@link io.blockraft.storage.Volume#compareAndWrite}: -1 when written, else the miscompare offset. */
+  CompletableFuture<Long> compareAndWrite(long lba, int count, ByteBuffer verify, ByteBuffer data);
+
+  CompletableFuture<Void> unmap(long lba, long count);
+
+  CompletableFuture<Void> writeZeroes(long lba, long count);
+
+  CompletableFuture<LbaExtent> lbaStatus(long lba, long maxCount);
+
+  CompletableFuture<Void> resize(long newBlockCount);
+
+  /** Makes all completed writes durable (SYNCHRONIZE CACHE). */
+  CompletableFuture<Void> flush();
+
+  byte[] getMeta(String key);
+
+  CompletableFuture<Void> putMeta(String key, byte[] value);
+}

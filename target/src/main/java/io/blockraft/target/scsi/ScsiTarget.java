@@ -1,0 +1,71 @@
+package io.blockraft.target.scsi;
+
+import io.blockraft.target.scsi.dispatch.Dispatcher;
+import io.blockraft.target.scsi.dispatch.OpcodeTable;
+import java.util.Collections;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * One SCSI target device (an iSCSI target name): its LUN map and the dispatcher that runs
+ * commands against it. Transport-agnostic: the iSCSI layer calls {@link #execute} and
+ * {@link #taskManagement}.
+ */
+public final class ScsiTarget {
+  private final String name;
+  private final NavigableMap<Integer, LogicalUnit> luns = new ConcurrentSkipListMap<>();
+  private final Dispatcher dispatcher;
+
+  public ScsiTarget(String name) {
+    this(name, Dispatcher.standardTable());
+  }
+
+  public ScsiTarget(String name, OpcodeTable table) {
+    this.name = name;
+    this.dispatcher = new Dispatcher(table, this);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public void map(int lun, LogicalUnit lu) {
+    luns.put(lun, lu);
+  }
+
+  public LogicalUnit lu(int lun) {
+    return lun < 0 ? null : luns.get(lun);
+  }
+
+  public Map<Integer, LogicalUnit> luns() {
+    return Collections.unmodifiableMap(luns);
+  }
+
+  public Dispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  /** Runs one command; completes {@code io} exactly once. */
+  public void execute(ScsiTask task, TaskIo io) {
+    dispatcher.execute(task, io);
+  }
+
+  /**
+   * SAM-5 7 task management side effects on the SCSI state (unit attentions, reservations).
+   * The transport aborts its own tasks; this only updates LU state.
+   *
+   * @return RFC 7143 11.6.1 response code: 0 complete, 1 task does not exist, 2 LUN does not
+   *     exist, 5 function not supported
+   */
+  public int taskManagement(ItNexus nexus, TmfFunction fn, long lunField) {
+    return dispatcher.taskManagement(nexus, fn, lunField);
+  }
+
+  /** The nexus ended (session closed); drops per-nexus state that SPC says does not survive. */
+  public void nexusLost(ItNexus nexus) {
+    for (LogicalUnit lu : luns.values()) {
+      lu.reservations().nexusLost(nexus);
+    }
+  }
+}
