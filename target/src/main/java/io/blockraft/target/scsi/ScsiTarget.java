@@ -1,5 +1,7 @@
 package io.blockraft.target.scsi;
 
+import io.blockraft.target.scsi.alua.AluaGroups;
+import io.blockraft.target.scsi.alua.SingleNodeAluaGroups;
 import io.blockraft.target.scsi.dispatch.Dispatcher;
 import io.blockraft.target.scsi.dispatch.OpcodeTable;
 import java.util.Collections;
@@ -16,6 +18,7 @@ public final class ScsiTarget {
   private final String name;
   private final NavigableMap<Integer, LogicalUnit> luns = new ConcurrentSkipListMap<>();
   private final Dispatcher dispatcher;
+  private volatile AluaGroups aluaGroups = SingleNodeAluaGroups.INSTANCE;
 
   public ScsiTarget(String name) {
     this(name, Dispatcher.standardTable());
@@ -46,6 +49,15 @@ public final class ScsiTarget {
     return dispatcher;
   }
 
+  /** The target port groups REPORT TARGET PORT GROUPS reports (SPC-4 6.37). */
+  public AluaGroups aluaGroups() {
+    return aluaGroups;
+  }
+
+  public void setAluaGroups(AluaGroups groups) {
+    this.aluaGroups = groups;
+  }
+
   /** Runs one command; completes {@code io} exactly once. */
   public void execute(ScsiTask task, TaskIo io) {
     dispatcher.execute(task, io);
@@ -66,6 +78,7 @@ public final class ScsiTarget {
   public void nexusLost(ItNexus nexus) {
     for (LogicalUnit lu : luns.values()) {
       lu.reservations().nexusLost(nexus);
+      lu.setRemovalPrevented(nexus, false); // SPC-4 6.13: prevent ends with the I_T nexus
     }
   }
 }

@@ -103,6 +103,9 @@ public final class Dispatcher {
     if (lu != null && !spec.allowedWhenNotReady() && !lu.volume().isReady()) {
       throw new ScsiException(SenseReason.NOT_READY_CAUSE_NOT_REPORTABLE);
     }
+    if (lu != null && !spec.allowedWhenNotReady() && !lu.mediumPresent()) {
+      throw new ScsiException(SenseReason.MEDIUM_NOT_PRESENT); // ejected removable medium (SBC-4 4.x)
+    }
     if (lu != null && lu.reservations().conflicts(nexus, spec.conflict(), cdb)) {
       return CompletableFuture.completedFuture(ScsiResponse.status(ScsiStatus.RESERVATION_CONFLICT));
     }

@@ -13,6 +13,19 @@ public final class SenseData {
     return encode(reason, -1, -1, true, -1);
   }
 
+  /**
+   * SPC-4 4.5.2 descriptor format sense data (response code 72h) without descriptors, for REQUEST
+   * SENSE with DESC=1.
+   */
+  public static byte[] encodeDescriptor(SenseReason reason) {
+    byte[] s = new byte[8];
+    s[0] = 0x72;
+    s[1] = (byte) (reason.key & 0x0f);
+    s[2] = (byte) reason.asc;
+    s[3] = (byte) reason.ascq;
+    return s;
+  }
+
   public static byte[] encode(ScsiException e) {
     return encode(e.reason(), e.information(), e.fieldPointer(), e.inCdb(), e.bitPointer());
   }
