@@ -7,7 +7,6 @@ import io.blockraft.target.scsi.dispatch.Cdb;
 import io.blockraft.target.scsi.dispatch.CommandContext;
 import io.blockraft.target.scsi.sense.ScsiException;
 import io.blockraft.target.scsi.sense.SenseReason;
-import io.blockraft.target.scsi.spc.BlockLimits;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +26,17 @@ final class Capacity {
    * LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT: log2(4 KiB stored unit / logical block size), so
    * 3 for 512-byte blocks and 0 for 4096-byte blocks.
    */
+  /**
+   * LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT: 0. Every logical block write is atomic (sub-unit
+   * writes are read-modify-write under the unit lock), so one logical block is a truthful
+   * physical block. The 4 KiB storage unit is advertised where initiators use it for alignment:
+   * OPTIMAL TRANSFER LENGTH GRANULARITY and OPTIMAL UNMAP GRANULARITY in the Block Limits VPD page
+   * (Linux derives minimum_io_size from the former). Reporting exponent 3 instead makes libiscsi
+   * 1.19's GetLBAStatus.UnmapSingle fail: it queries LBA i+1 yet expects the first descriptor at
+   * i+lbppb, which SBC-4 5.7 forbids whenever lbppb > 1 (see docs/conformance.md).
+   */
   static int physicalBlockExponent(int blockSize) {
-    return Integer.numberOfTrailingZeros(BlockLimits.physicalBlockBlocks(blockSize));
+    return 0;
   }
 
   /** SBC-4 5.20: RETURNED LOGICAL BLOCK ADDRESS saturates at FFFF_FFFFh (then use READ CAPACITY(16)). */

@@ -48,9 +48,13 @@ public final class BlockLimits {
     return Math.max(1, PHYSICAL_BLOCK_BYTES / blockSize);
   }
 
-  /** MAXIMUM WRITE SAME LENGTH in logical blocks. */
+  /**
+   * MAXIMUM WRITE SAME LENGTH in logical blocks: 256 MiB, but never more blocks than one data
+   * transfer may carry, so an initiator that writes "max WRITE SAME length" blocks with a plain
+   * WRITE (libiscsi's WriteSame16.Unmap does) stays within MAXIMUM TRANSFER LENGTH.
+   */
   public static long maxWriteSameBlocks(int blockSize) {
-    return MAX_WRITE_SAME_BYTES / blockSize;
+    return Math.min(MAX_WRITE_SAME_BYTES / blockSize, maxTransferBlocks(blockSize));
   }
 
   /** MAXIMUM ATOMIC TRANSFER LENGTH in logical blocks (never more than the maximum transfer length). */

@@ -175,6 +175,9 @@ final class VpdPages {
   static byte[] blockDeviceCharacteristics() {
     byte[] d = header(BLOCK_DEVICE_CHARACTERISTICS, 0x3C);
     Cdb.put16(d, 4, 1); // MEDIUM ROTATION RATE 0001h: non-rotating (solid state)
+    // WABEREQ 01b: after a SANITIZE BLOCK ERASE, reads complete with GOOD and return zeros (the
+    // erased units are deallocated, and deallocated blocks read as zeros: LBPRZ)
+    d[7] = (byte) 0x40;
     return d;
   }
 
