@@ -64,7 +64,24 @@ class LocalReplicatedVolumeTest {
       ByteBuffer src = ByteBuffer.allocate(1024);
       src.put(0, (byte) 7).put(1023, (byte) 9);
       AtomicReference<String> thread = new AtomicReference<>();
-      v.write(3, 2, src).thenRun(() -> thread.set(Thread.currentThread().getName())).join();
+      // hold every executor thread until the continuation is registered, so the write cannot
+      // complete before thenRun (which would then run on this thread instead)
+      java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CompletableFuture<?>[] blockers = new java.util.concurrent.CompletableFuture<?>[8];
+      for (int i = 0; i < blockers.length; i++) {
+        blockers[i] = java.util.concurrent.CompletableFuture.runAsync(() -> {
+          try {
+            gate.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }, pool);
+      }
+      java.util.concurrent.CompletableFuture<Void> done =
+          v.write(3, 2, src).thenRun(() -> thread.set(Thread.currentThread().getName()));
+      gate.countDown();
+      done.join();
+      java.util.concurrent.CompletableFuture.allOf(blockers).join();
       assertThat(thread.get()).isEqualTo("volume-io");
 
       ByteBuffer dst = ByteBuffer.allocate(1024);

@@ -11,6 +11,7 @@ import io.blockraft.target.scsi.ScsiTask;
 import io.blockraft.target.scsi.TaskIo;
 import io.blockraft.target.scsi.TmfFunction;
 import io.blockraft.target.scsi.pr.PrCommands;
+import io.blockraft.target.scsi.sbc.Sanitize;
 import io.blockraft.target.scsi.sbc.SbcCommands;
 import io.blockraft.target.scsi.sense.ScsiException;
 import io.blockraft.target.scsi.sense.SenseData;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *   <li>unit attention (except INQUIRY, REPORT LUNS, REQUEST SENSE);
  *   <li>opcode: unsupported opcodes / service actions get INVALID COMMAND OPERATION CODE;
  *   <li>CONTROL byte: NACA and LINK are not supported (INVALID FIELD IN CDB);
- *   <li>readiness (ALUA / quorum): NOT READY;
+ *   <li>readiness (sanitize in progress, ALUA / quorum, medium present): NOT READY;
  *   <li>reservation conflict;
  *   <li>the handler: CDB fields, LBA range, data transfer, execution.
  * </ol>
@@ -103,6 +104,11 @@ public final class Dispatcher {
     if (lu != null && !spec.allowedWhenNotReady() && !lu.volume().isReady()) {
       throw new ScsiException(SenseReason.NOT_READY_CAUSE_NOT_REPORTABLE);
     }
+    if (lu != null && spec.reportsUnitAttention() && Sanitize.inProgress(lu)) {
+      // SBC-4 4.11.2: while a sanitize runs, everything but INQUIRY, REPORT LUNS and REQUEST
+      // SENSE (the UA-exempt commands) is NOT READY, SANITIZE IN PROGRESS
+      throw new ScsiException(SenseReason.NOT_READY_SANITIZE_IN_PROGRESS);
+    }
     if (lu != null && !spec.allowedWhenNotReady() && !lu.mediumPresent()) {
       throw new ScsiException(SenseReason.MEDIUM_NOT_PRESENT); // ejected removable medium (SBC-4 4.x)
     }
@@ -161,9 +167,13 @@ public final class Dispatcher {
     }
   }
 
+  /**
+   * SAM-5 6.3.3 / 7.7: a logical unit reset establishes the reset unit attention for every I_T
+   * nexus, the issuer's included (multipath initiators rely on seeing it on every path).
+   */
   private static void reset(LogicalUnit lu, SenseReason ua, ItNexus issuer) {
     lu.reservations().reset();
     lu.setRemovalPrevented(false);
-    lu.unitAttentions().establishAll(ua, issuer);
+    lu.unitAttentions().establishAll(ua, null);
   }
 }

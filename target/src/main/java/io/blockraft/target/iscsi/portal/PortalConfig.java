@@ -1,0 +1,46 @@
+package io.blockraft.target.iscsi.portal;
+
+import io.blockraft.target.iscsi.session.SessionSettings;
+import java.time.Duration;
+
+/**
+ * One iSCSI portal (RFC 7143 3.4.1 network portal, portal group).
+ *
+ * @param host address to bind (e.g. "0.0.0.0", "127.0.0.1")
+ * @param port TCP port (3260 by default; 0 picks a free one, see {@link PortalServer#boundPort()})
+ * @param portalGroupTag TPGT (== ALUA target port group == node id)
+ * @param nodeId relative target port identifier (== node id)
+ * @param maxRecvDataSegmentLength what the target declares as MaxRecvDataSegmentLength
+ * @param nopInterval idle time before the target pings with NOP-In (zero: never)
+ * @param nopTimeout time without input after a ping before the connection is dropped
+ * @param maxSessions most sessions served at once
+ * @param commandWindow commands in flight per session (CmdSN window)
+ */
+public record PortalConfig(String host, int port, int portalGroupTag, int nodeId,
+    int maxRecvDataSegmentLength, Duration nopInterval, Duration nopTimeout, int maxSessions,
+    int commandWindow) {
+
+  public static final int DEFAULT_PORT = 3260;
+
+  /** Defaults for one node: 256 KiB MRDSL, NOP-In after 5 s idle, 15 s timeout, 1024 sessions. */
+  public static PortalConfig of(String host, int port, int nodeId) {
+    return new PortalConfig(host, port, nodeId, nodeId, 262144, Duration.ofSeconds(5),
+        Duration.ofSeconds(15), 1024, 256);
+  }
+
+  public PortalConfig withNop(Duration interval, Duration timeout) {
+    return new PortalConfig(host, port, portalGroupTag, nodeId, maxRecvDataSegmentLength, interval,
+        timeout, maxSessions, commandWindow);
+  }
+
+  public PortalConfig withMaxRecvDataSegmentLength(int mrdsl) {
+    return new PortalConfig(host, port, portalGroupTag, nodeId, mrdsl, nopInterval, nopTimeout,
+        maxSessions, commandWindow);
+  }
+
+  SessionSettings settings() {
+    return new SessionSettings(maxRecvDataSegmentLength, portalGroupTag, nodeId, nopInterval,
+        nopTimeout, Duration.ofSeconds(30), commandWindow,
+        SessionSettings.DEFAULT_MAX_TRANSFER_LENGTH, maxSessions);
+  }
+}
