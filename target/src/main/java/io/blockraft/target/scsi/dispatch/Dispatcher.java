@@ -17,6 +17,7 @@ import io.blockraft.target.scsi.sense.ScsiException;
 import io.blockraft.target.scsi.sense.SenseData;
 import io.blockraft.target.scsi.sense.SenseReason;
 import io.blockraft.target.scsi.spc.SpcCommands;
+import io.blockraft.target.scsi.xcopy.XcopyCommands;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -56,6 +57,7 @@ public final class Dispatcher {
     SpcCommands.register(t);
     SbcCommands.register(t);
     PrCommands.register(t);
+    XcopyCommands.register(t);
     return t;
   }
 
@@ -159,7 +161,7 @@ public final class Dispatcher {
         return 0;
       case TARGET_WARM_RESET, TARGET_COLD_RESET:
         for (LogicalUnit l : target.luns().values()) {
-          reset(l, SenseReason.POWER_ON_RESET, nexus);
+          reset(l, SenseReason.POWER_ON_RESET, null);
         }
         return 0;
       default:
@@ -168,12 +170,15 @@ public final class Dispatcher {
   }
 
   /**
-   * SAM-5 6.3.3 / 7.7: a logical unit reset establishes the reset unit attention for every I_T
-   * nexus, the issuer's included (multipath initiators rely on seeing it on every path).
+   * SAM-5 6.3.3: a reset releases SPC-2 reservations, clears PREVENT, and establishes the reset
+   * unit attention. {@code issuer} is left out (tgt's reading; the issuer knows it reset the LU,
+   * and libiscsi's Reserve6.LUNReset expects no UA there) — null includes it (target resets).
+   * LIO includes the issuer, which libiscsi's MultipathIO.Reset expects instead: see
+   * docs/conformance.md.
    */
   private static void reset(LogicalUnit lu, SenseReason ua, ItNexus issuer) {
     lu.reservations().reset();
     lu.setRemovalPrevented(false);
-    lu.unitAttentions().establishAll(ua, null);
+    lu.unitAttentions().establishAll(ua, issuer);
   }
 }

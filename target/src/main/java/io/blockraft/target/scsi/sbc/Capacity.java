@@ -3,6 +3,7 @@ package io.blockraft.target.scsi.sbc;
 import io.blockraft.replication.ReplicatedVolume;
 import io.blockraft.storage.LbaExtent;
 import io.blockraft.target.scsi.ScsiResponse;
+import io.blockraft.target.scsi.spc.BlockLimits;
 import io.blockraft.target.scsi.dispatch.Cdb;
 import io.blockraft.target.scsi.dispatch.CommandContext;
 import io.blockraft.target.scsi.sense.ScsiException;
@@ -27,16 +28,14 @@ final class Capacity {
    * 3 for 512-byte blocks and 0 for 4096-byte blocks.
    */
   /**
-   * LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT: 0. Every logical block write is atomic (sub-unit
-   * writes are read-modify-write under the unit lock), so one logical block is a truthful
-   * physical block. The 4 KiB storage unit is advertised where initiators use it for alignment:
-   * OPTIMAL TRANSFER LENGTH GRANULARITY and OPTIMAL UNMAP GRANULARITY in the Block Limits VPD page
-   * (Linux derives minimum_io_size from the former). Reporting exponent 3 instead makes libiscsi
-   * 1.19's GetLBAStatus.UnmapSingle fail: it queries LBA i+1 yet expects the first descriptor at
-   * i+lbppb, which SBC-4 5.7 forbids whenever lbppb > 1 (see docs/conformance.md).
+   * LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT: the 4 KiB storage unit is the physical block, so
+   * 512-byte LUNs report exponent 3 and initiators align I/O to it (no read-modify-write).
+   * libiscsi 1.19's GetLBAStatus.UnmapSingle cannot pass when this is above 0: it queries LBA
+   * i+1 yet expects the first descriptor at i+lbppb, which SBC-4 5.7 forbids (the first
+   * descriptor starts at the STARTING LOGICAL BLOCK ADDRESS). See docs/conformance.md.
    */
   static int physicalBlockExponent(int blockSize) {
-    return 0;
+    return Integer.numberOfTrailingZeros(BlockLimits.physicalBlockBlocks(blockSize));
   }
 
   /** SBC-4 5.20: RETURNED LOGICAL BLOCK ADDRESS saturates at FFFF_FFFFh (then use READ CAPACITY(16)). */

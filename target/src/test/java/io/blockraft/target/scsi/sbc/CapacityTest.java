@@ -40,7 +40,7 @@ class CapacityTest {
     assertThat(r.u64(0)).isEqualTo(BLOCKS - 1);
     assertThat(r.u32(8)).isEqualTo(BS);
     assertThat(r.u8(12)).isZero(); // no protection
-    assertThat(r.u8(13) & 0x0f).isEqualTo(0); // one logical block per physical block: writes of one block are atomic
+    assertThat(r.u8(13) & 0x0f).isEqualTo(3); // 8 logical blocks per 4 KiB physical block
     assertThat(r.u8(14) & 0xc0).isEqualTo(0xc0); // LBPME, LBPRZ
     ScsiHarness k4 = ScsiHarness.create(4096, 100, false);
     assertThat(k4.run(serviceActionIn16(0x10, 0, 32)).u8(13) & 0x0f).isZero();
