@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
 
 /**
@@ -97,7 +99,12 @@ final class RocksVolume extends UnitVolume {
     }
     Scratch s = SCRATCH.get();
     long end = first + n;
-    try (RocksIterator it = store.db.newIterator(store.dataCf, store.readOptions)) {
+    // the upper bound stops a seek at the end of the range: without it, a seek into a region
+    // of deleted units scans every tombstone up to the next live key (seen: 1 MiB reads at
+    // 60 MB/s after zero writes had deallocated a few hundred MiB)
+    try (Slice bound = new Slice(dataKey(id, end));
+        ReadOptions bounded = new ReadOptions().setIterateUpperBound(bound);
+        RocksIterator it = store.db.newIterator(store.dataCf, bounded)) {
       it.seek(s.key(id, first));
       long u = first;
       while (u < end) {
@@ -161,7 +168,9 @@ final class RocksVolume extends UnitVolume {
       return to;
     }
     Scratch s = SCRATCH.get();
-    try (RocksIterator it = store.db.newIterator(store.dataCf, store.readOptions)) {
+    try (Slice bound = new Slice(dataKey(id, to));
+        ReadOptions bounded = new ReadOptions().setIterateUpperBound(bound);
+        RocksIterator it = store.db.newIterator(store.dataCf, bounded)) {
       it.seek(s.key(id, from));
       long u = from;
       while (u < to) {

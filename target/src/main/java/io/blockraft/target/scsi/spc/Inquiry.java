@@ -79,7 +79,7 @@ final class Inquiry {
     d[2] = 0x06; // VERSION: SPC-4
     d[3] = 0x12; // HISUP, RESPONSE DATA FORMAT 2
     d[4] = (byte) (STANDARD_LENGTH - 5); // ADDITIONAL LENGTH
-    d[5] = 0x10; // TPGS 01b: implicit ALUA only
+    d[5] = 0x10 | 0x08; // TPGS 01b: implicit ALUA only; 3PC: EXTENDED COPY is supported (SPC-4 6.4)
     d[6] = 0x00;
     d[7] = 0x02; // CMDQUE
     ascii(d, 8, 8, VENDOR);

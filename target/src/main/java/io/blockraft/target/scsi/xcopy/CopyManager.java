@@ -78,8 +78,4 @@ final class CopyManager {
   synchronized void discard(CopyOperation op) {
     held.remove(op.key, op);
   }
-
-  synchronized int running() {
-    return running;
-  }
 }

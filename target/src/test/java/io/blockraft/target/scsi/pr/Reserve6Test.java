@@ -90,6 +90,8 @@ class Reserve6Test {
     for (TmfFunction fn : new TmfFunction[] {TmfFunction.TARGET_WARM_RESET, TmfFunction.TARGET_COLD_RESET}) {
       good(pr.reserve6(a));
       h.target().taskManagement(a, fn, Lun.encode(0));
+      // a target reset raises the reset UA on every nexus, the issuer's included
+      h.drainUnitAttentions(a);
       h.drainUnitAttentions(b);
       good(pr.reserve6(b));
       good(pr.release6(b));

@@ -31,6 +31,7 @@ class InquiryTest {
     assertThat(r.u8(3) & 0xc0).isZero(); // AERC, TRMTSK clear
     assertThat(r.u8(4)).isEqualTo(r.data().length - 5);
     assertThat((r.u8(5) >>> 4) & 3).isEqualTo(1); // TPGS implicit
+    assertThat(r.u8(5) & 0x08).isEqualTo(0x08); // 3PC: third-party copy (EXTENDED COPY) supported
     assertThat(r.u8(7) & 0x02).isEqualTo(0x02); // CMDQUE
     assertThat(r.ascii(8, 8)).isEqualTo("BLOCKRFT");
     assertThat(r.ascii(16, 16)).isEqualTo("blockraft       ");
