@@ -5,7 +5,8 @@
 #
 # Starts tgtd (../shared/tools/tgt-anchor.sh, port 3299) and a one-node blockraft
 # (bin/blockraft local-cluster, port 3270, fresh data dir), then runs ../shared/tools/bench.sh
-# against each, alternating, ROUNDS times (default 2), and prints a markdown table of the median
+# against each (after one discarded warm-up pass on each), alternating, ROUNDS times (default 2),
+# and prints a markdown table of the median
 # of each figure and the ratio blockraft/tgtd. The machine is noisy: read ratios, not absolutes.
 # Needs: apt-get install -y tgt libiscsi-bin qemu-utils qemu-block-extra bc
 set -euo pipefail
@@ -34,6 +35,8 @@ done
 
 echo "tgtd:      $tgt_url" >&2
 echo "blockraft: $br_url" >&2
+# one discarded pass on each: the JVM compiles its hot paths, both LUNs get allocated alike
+for url in "$tgt_url" "$br_url"; do bash "$tools/bench.sh" "$url" "$scale" >/dev/null 2>&1 || true; done
 for r in $(seq "$rounds"); do
   for who in tgt br; do
     url=$tgt_url; [ $who = br ] && url=$br_url
@@ -42,7 +45,7 @@ for r in $(seq "$rounds"); do
     echo "$who $line" >>"$work/results"
   done
 done
-rss=$(ps -o rss= -p "$(pgrep -f -n 'io.blockraft.target.node' || echo $br_pid)" 2>/dev/null | awk '{printf "%d", $1/1024}')
+rss=$(ps -o rss= -p "$(pgrep -f -n "base-port $br_port" || echo $br_pid)" 2>/dev/null | awk '{printf "%d", $1/1024}')
 
 python3 - "$work/results" "${rss:-?}" <<'PY'
 import sys, statistics

@@ -298,21 +298,39 @@ abstract class UnitVolume implements Volume {
     dst.position(dst.position() + len);
   }
 
+  /**
+   * Writes [off, end). An all-zero unit is deallocated; one that is not mapped is left alone, so
+   * zeros written over unallocated space cost nothing and leave no tombstone behind (tombstones
+   * slow every later read and compaction of that range).
+   */
   private void writeRange(long off, long end, ByteBuffer src, UnitBatch batch) {
+    long lastUnit = unitCeil(end);
+    long unmappedUntil = -1; // units in [checked, unmappedUntil) are known to be unmapped
     for (long pos = off; pos < end; ) {
       long unit = pos >>> UNIT_SHIFT;
       int inUnit = (int) (pos & UNIT_MASK);
       int len = (int) (Math.min(end, (unit + 1) << UNIT_SHIFT) - pos);
-      if (len == UNIT) {
-        putOrDelete(batch, unit, src);
-      } else {
+      ByteBuffer data = src;
+      if (len != UNIT) {
         ByteBuffer scratch = SCRATCH.get();
         scratch.clear();
         readUnit(unit, scratch);
         scratch.put(inUnit, src, src.position(), len);
         src.position(src.position() + len);
         scratch.clear();
-        putOrDelete(batch, unit, scratch);
+        data = scratch;
+      }
+      if (isZero(data, data.position())) {
+        if (unit >= unmappedUntil) {
+          long nextMapped = nextUnit(unit, lastUnit, true);
+          unmappedUntil = nextMapped > unit ? nextMapped : unit;
+        }
+        if (unit >= unmappedUntil) {
+          batch.delete(unit);
+        }
+        data.position(data.position() + UNIT);
+      } else {
+        batch.put(unit, data);
       }
       pos += len;
     }
