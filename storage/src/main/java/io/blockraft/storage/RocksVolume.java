@@ -103,7 +103,7 @@ final class RocksVolume extends UnitVolume {
     // of deleted units scans every tombstone up to the next live key (seen: 1 MiB reads at
     // 60 MB/s after zero writes had deallocated a few hundred MiB)
     try (Slice bound = new Slice(dataKey(id, end));
-        ReadOptions bounded = new ReadOptions().setIterateUpperBound(bound);
+        ReadOptions bounded = bulkReadOptions(bound, n);
         RocksIterator it = store.db.newIterator(store.dataCf, bounded)) {
       it.seek(s.key(id, first));
       long u = first;
@@ -126,6 +126,21 @@ final class RocksVolume extends UnitVolume {
         }
       }
     }
+  }
+
+  /** Reads of at least this many units bypass the block cache (a bulk scan would only churn it). */
+  static final int BULK_READ_UNITS = 64;
+
+  /**
+   * Options of one multi-unit read: bounded to its range; large reads read ahead and do not
+   * fill the block cache, which would evict the small hot blocks random I/O relies on.
+   */
+  private static ReadOptions bulkReadOptions(Slice bound, int units) {
+    ReadOptions o = new ReadOptions().setIterateUpperBound(bound);
+    if (units >= BULK_READ_UNITS) {
+      o.setFillCache(false).setReadaheadSize((long) units * UNIT);
+    }
+    return o;
   }
 
   /** The unit index of the iterator's key, or -1 when the key belongs to another volume. */
