@@ -87,13 +87,15 @@ public final class BlockraftNode implements AutoCloseable {
               t.chap().secret(), t.chap().mutualUser(), t.chap().mutualSecret()),
           Set.copyOf(t.allowedInitiators()))).toList();
       TargetCatalog catalog = () -> infos;
-      PortalConfig pc = PortalConfig.of(config.portalHost(), config.portalPort(), config.nodeId())
+      PortalConfig pc = PortalConfig.of(config.portalBind(), config.portalPort(), config.nodeId())
           .withNop(config.nopInterval(), config.nopTimeout());
       PortalServer portal = new PortalServer(pc, catalog,
           name -> name == null ? null : targets.get(name.toLowerCase(Locale.ROOT)));
       portal.start();
-      log.info("node {} serving {} target(s) on {}:{} (data in {})", config.nodeId(),
-          targets.size(), config.portalHost(), portal.boundPort(), config.dataDir());
+      log.info("node {} serving {} target(s) on {}:{}{} (data in {})", config.nodeId(),
+          targets.size(), config.portalHost(), portal.boundPort(),
+          config.portalBind().equals(config.portalHost()) ? "" : " (listening on " + config.portalBind() + ")",
+          config.dataDir());
       return new BlockraftNode(config, store, io, targets, portal);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -139,6 +141,11 @@ public final class BlockraftNode implements AutoCloseable {
   /** The port the portal listens on (useful when configured as 0). */
   public int portalPort() {
     return portal.boundPort();
+  }
+
+  /** Sessions currently open on the portal (logged in, discovery included). */
+  public int sessionCount() {
+    return portal.sessions().sessions().size();
   }
 
   /** iscsi:// URLs of every LUN of every target, in config order. */

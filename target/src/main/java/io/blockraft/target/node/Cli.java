@@ -18,10 +18,31 @@ public final class Cli {
       rc = 2;
     } catch (InterruptedException e) {
       rc = 1;
+    } catch (Exception e) {
+      // start-up failures that are not config mistakes: say what and where, no stack trace
+      System.err.println("blockraft: cannot start: " + describe(e));
+      rc = 1;
     }
     if (rc != 0) {
       System.exit(rc);
     }
+  }
+
+  /** One line naming the cause, e.g. a port in use or a data directory locked by another node. */
+  static String describe(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String msg = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    if (root instanceof java.net.BindException || msg.contains("Address already in use")) {
+      return "the portal address is in use (" + msg + "); is another node running on it?"
+          + " Choose another portal.port or --base-port";
+    }
+    if (msg.contains("lock") && msg.contains("LOCK")) {
+      return "the data directory is in use by another running node (" + msg + ")";
+    }
+    return msg;
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {

@@ -82,7 +82,7 @@ public final class LocalCluster {
 
   /** Writes (if absent) and reads DIR/node1.json; the port on the command line wins. */
   static NodeConfig prepare(Options o) {
-    Path dir = o.data().toAbsolutePath();
+    Path dir = o.data().toAbsolutePath().normalize();
     Path file = dir.resolve("node1.json");
     try {
       Files.createDirectories(dir);
@@ -92,9 +92,19 @@ public final class LocalCluster {
     } catch (IOException e) {
       throw new ConfigException("--data: cannot use " + dir + " (" + e.getMessage() + ")");
     }
-    NodeConfig c = NodeConfigParser.parse(file);
-    return new NodeConfig(c.nodeId(), c.portalHost(), o.basePort(), c.dataDir(), c.adminHost(),
-        c.adminPort(), c.nopInterval(), c.nopTimeout(), c.peers(), c.volumes(), c.targets());
+    return NodeConfigParser.parse(file).withPortalPort(o.basePort());
+  }
+
+  /**
+   * Starts the single local node on 127.0.0.1:{@code port} with its data under {@code data}
+   * (config generated on first use), without a shutdown hook: the caller closes it. This is the
+   * API the integration tests use.
+   */
+  public static BlockraftNode start(Path data, int port) {
+    if (port < 1 || port > 65535) {
+      throw new ConfigException("--base-port: give a number from 1 to 65535");
+    }
+    return BlockraftNode.start(prepare(new Options(1, port, data)));
   }
 
   /** Runs until SIGINT/SIGTERM. */
@@ -107,7 +117,7 @@ public final class LocalCluster {
       node.close();
       stopped.countDown();
     }, "shutdown"));
-    out.println("blockraft local cluster: 1 node, data in " + o.data().toAbsolutePath());
+    out.println("blockraft local cluster: 1 node, data in " + o.data().toAbsolutePath().normalize());
     out.println("node 1 portal: " + config.portalHost() + ":" + node.portalPort() + " target " + TARGET);
     for (String url : node.lunUrls()) {
       out.println("  " + url + (url.endsWith("/1") ? "   (read-only)" : ""));

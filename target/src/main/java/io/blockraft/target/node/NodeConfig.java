@@ -9,8 +9,10 @@ import java.util.List;
  * {@link NodeConfigParser}, which validates every field.
  *
  * @param nodeId node id: target port group id and relative target port id (ARCHITECTURE.md ALUA)
- * @param portalHost iSCSI portal address
+ * @param portalHost iSCSI portal address: what initiators connect to and SendTargets advertises
  * @param portalPort iSCSI portal port
+ * @param portalBind address the portal listens on (defaults to portalHost; "0.0.0.0" in a
+ *     container whose advertised address belongs to the host)
  * @param dataDir where the block store lives
  * @param adminHost admin/metrics HTTP address (reserved for the operations issue)
  * @param adminPort admin/metrics HTTP port (reserved)
@@ -20,9 +22,15 @@ import java.util.List;
  * @param volumes volumes this node serves
  * @param targets iSCSI targets and their LUN maps
  */
-public record NodeConfig(int nodeId, String portalHost, int portalPort, Path dataDir,
+public record NodeConfig(int nodeId, String portalHost, int portalPort, String portalBind, Path dataDir,
     String adminHost, int adminPort, Duration nopInterval, Duration nopTimeout, List<Peer> peers,
     List<Volume> volumes, List<Target> targets) {
+
+  /** The same config with the portal on another port (local-cluster's --base-port). */
+  public NodeConfig withPortalPort(int port) {
+    return new NodeConfig(nodeId, portalHost, port, portalBind, dataDir, adminHost, adminPort,
+        nopInterval, nopTimeout, peers, volumes, targets);
+  }
 
   /** A peer node (replication issue). */
   public record Peer(int id, String raftAddress, String portal, String adminAddress) {}

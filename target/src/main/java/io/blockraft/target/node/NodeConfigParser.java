@@ -54,13 +54,18 @@ public final class NodeConfigParser {
     int nodeId = intIn(root, "nodeId", "nodeId", 1, 1, 65535);
 
     JsonNode portal = object(root, "portal", "portal", true);
-    allowOnly(portal, "portal.", "host", "port");
+    allowOnly(portal, "portal.", "host", "port", "bind");
     String host = string(portal, "host", "portal.host", null);
     if (host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::")) {
       throw new ConfigException("portal.host: give the address initiators connect to (it is also"
           + " the TargetAddress SendTargets advertises), e.g. \"192.0.2.10\" or \"127.0.0.1\"");
     }
     int port = intIn(portal, "port", "portal.port", 3260, 1, 65535);
+    String bind = string(portal, "bind", "portal.bind", host);
+    if (bind.isBlank()) {
+      throw new ConfigException("portal.bind: give the address to listen on, e.g. \"0.0.0.0\","
+          + " or leave it out to listen on portal.host");
+    }
 
     String dataDirText = string(root, "dataDir", "dataDir", null);
     if (dataDirText == null || dataDirText.isBlank()) {
@@ -211,7 +216,7 @@ public final class NodeConfigParser {
       targets.add(new NodeConfig.Target(name, string(n, "alias", p + ".alias", null), chap,
           List.copyOf(allowed), List.copyOf(luns)));
     }
-    return new NodeConfig(nodeId, host, port, dataDir, adminHost, adminPort,
+    return new NodeConfig(nodeId, host, port, bind, dataDir, adminHost, adminPort,
         Duration.ofSeconds(nopInterval), Duration.ofSeconds(nopTimeout), List.copyOf(peers),
         List.copyOf(volumes), List.copyOf(targets));
   }

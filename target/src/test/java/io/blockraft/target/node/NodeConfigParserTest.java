@@ -114,4 +114,17 @@ class NodeConfigParserTest {
     assertThat(c.targets()).hasSize(1);
     assertThat(c.targets().get(0).luns()).extracting(NodeConfig.Lun::readOnly).containsExactly(false, true);
   }
+
+  @Test
+  void portalBind_defaultsToHost_andCanBeSetForContainers() {
+    assertThat(NodeConfigParser.parse(config(VOL, TGT), BASE).portalBind()).isEqualTo("127.0.0.1");
+    String withBind = """
+        { "nodeId": 1, "portal": { "host": "192.0.2.10", "bind": "0.0.0.0" }, "dataDir": "d",
+          "volumes": [ %s ], "targets": [ %s ] }
+        """.formatted(VOL, TGT);
+    NodeConfig c = NodeConfigParser.parse(withBind, BASE);
+    assertThat(c.portalHost()).isEqualTo("192.0.2.10");
+    assertThat(c.portalBind()).isEqualTo("0.0.0.0");
+    assertThat(c.portalPort()).isEqualTo(3260);
+  }
 }
