@@ -1,6 +1,5 @@
 package io.blockraft.target.iscsi.session;
 
-import io.blockraft.target.iscsi.login.LoginNegotiator;
 import io.blockraft.target.iscsi.login.SessionParams;
 import io.blockraft.target.iscsi.login.TargetCatalog;
 import io.blockraft.target.iscsi.pdu.Opcode;
@@ -16,7 +15,6 @@ import io.blockraft.target.scsi.dispatch.Dispatcher;
 import io.blockraft.target.scsi.sense.SenseData;
 import io.blockraft.target.scsi.sense.SenseReason;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -27,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,22 +74,19 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
   private final TargetCatalog catalog;
   private final SessionSettings settings;
   private ChannelHandlerContext ctx;
-  private LoginNegotiator negotiator;
+  private LoginPhase login;
   private Phase phase = Phase.LOGIN;
   private IscsiSession session;
   private SessionParams params;
   private CmdSequencer<Queued> sequencer;
   private boolean draining;
   private int statSn;
-  private int cid;
-  private int lastLoginCmdSn;
   private final Map<Integer, IscsiTask> tasks = new HashMap<>();
   private int executing;
   private int nextTtt = 1;
   private boolean inRead;
   private boolean needFlush;
   private boolean flushScheduled;
-  private ScheduledFuture<?> loginTimer;
   private final FfpText text;
   private final NopKeeper nop;
 
@@ -125,7 +119,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
 
   /** The connection's CID (RFC 7143 11.12.6). */
   int cid() {
-    return cid;
+    return login == null ? 0 : login.cid();
   }
 
   SessionParams params() {
@@ -188,8 +182,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    this.negotiator = new LoginNegotiator(catalog, registry.binderFor(this),
-        settings.portalGroupTag(), settings.targetMaxRecvDataSegmentLength());
+    this.login = new LoginPhase(this, ctx);
     if (ctx.channel().isActive()) {
       armLoginTimer();
     }
@@ -202,14 +195,8 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
   }
 
   private void armLoginTimer() {
-    if (loginTimer == null && phase == Phase.LOGIN && settings.loginTimeout().toMillis() > 0) {
-      loginTimer = ctx.executor().schedule(() -> {
-        if (phase == Phase.LOGIN) {
-          log.info("{}: login not completed in {}, closing", ctx.channel().remoteAddress(),
-              settings.loginTimeout());
-          close();
-        }
-      }, settings.loginTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    if (phase == Phase.LOGIN) {
+      login.armTimer();
     }
   }
 
@@ -240,8 +227,8 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
       return;
     }
     phase = Phase.CLOSED;
-    if (loginTimer != null) {
-      loginTimer.cancel(false);
+    if (login != null) {
+      login.cancelTimer();
     }
     nop.stop();
     if (sequencer != null) {
@@ -272,7 +259,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
         try {
           nop.onInput();
           if (phase == Phase.LOGIN) {
-            onLoginPhasePdu(p);
+            login.onPdu(p);
           } else {
             onFullFeaturePdu(p);
           }
@@ -304,20 +291,10 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
       close();
       return;
     }
-    if (e.kind() == PduError.Kind.DATA_DIGEST) {
-      reject(TargetPdus.REJECT_DATA_DIGEST, e.bhs());
-      if (e.opcode() == Opcode.SCSI_DATA_OUT) {
-        IscsiTask t = tasks.get(e.itt());
-        if (t != null) {
-          t.fail(SenseReason.DATA_PHASE_ERROR);
-        }
-      } else {
-        skipRejectedCommand(e.bhs());
-      }
-      return;
-    }
-    reject(Opcode.isInitiatorOpcode(e.opcode()) ? TargetPdus.REJECT_PROTOCOL_ERROR
-        : TargetPdus.REJECT_COMMAND_NOT_SUPPORTED, e.bhs());
+    int reason = e.kind() == PduError.Kind.DATA_DIGEST ? TargetPdus.REJECT_DATA_DIGEST
+        : Opcode.isInitiatorOpcode(e.opcode()) ? TargetPdus.REJECT_PROTOCOL_ERROR
+        : TargetPdus.REJECT_COMMAND_NOT_SUPPORTED;
+    reject(reason, e.bhs());
     if (e.opcode() == Opcode.SCSI_DATA_OUT) {
       IscsiTask t = tasks.get(e.itt());
       if (t != null) {
@@ -336,56 +313,19 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
 
   /** A rejected non-immediate command still consumes its CmdSN, or the window would stall. */
   private void skipRejectedCommand(byte[] bhs) {
-    int op = bhs[0] & 0x3f;
-    boolean immediate = (bhs[0] & 0x40) != 0;
-    boolean numbered = op == Opcode.SCSI_COMMAND || op == Opcode.TASK_MGMT_REQUEST
-        || op == Opcode.TEXT_REQUEST || op == Opcode.LOGOUT_REQUEST
-        || op == Opcode.NOP_OUT && !(bhs[16] == -1 && bhs[17] == -1 && bhs[18] == -1 && bhs[19] == -1);
-    if (numbered && !immediate && sequencer != null) {
-      int cmdSn = ((bhs[24] & 0xff) << 24) | ((bhs[25] & 0xff) << 16) | ((bhs[26] & 0xff) << 8)
-          | (bhs[27] & 0xff);
-      if (sequencer.skip(cmdSn)) {
-        drain();
-      }
+    long cmdSn = TargetPdus.numberedCmdSn(bhs);
+    if (cmdSn >= 0 && sequencer != null && sequencer.skip((int) cmdSn)) {
+      drain();
     }
   }
 
   // ------------------------------------------------------------------ login phase
 
-  private void onLoginPhasePdu(Pdu p) {
-    if (p.opcode() != Opcode.LOGIN_REQUEST) {
-      log.info("{}: opcode 0x{} before login completed, closing", ctx.channel().remoteAddress(),
-          Integer.toHexString(p.opcode()));
-      close();
-      return;
-    }
-    cid = p.u16(20);
-    lastLoginCmdSn = p.i32(24);
-    LoginNegotiator.Step step = negotiator.onLoginRequest(p);
-    Pdu resp = step.response();
-    switch (step.outcome()) {
-      case CONTINUE -> ctx.writeAndFlush(resp);
-      case FAILED -> {
-        phase = Phase.CLOSED;
-        if (session != null) {
-          registry.sessionEnded(session);
-        }
-        ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
-      }
-      case FULL_FEATURE -> {
-        if (session == null) {
-          log.warn("{}: login completed without a session", ctx.channel().remoteAddress());
-          resp.release();
-          close();
-          return;
-        }
-        resp.put32(28, lastLoginCmdSn).put32(32, lastLoginCmdSn + settings.commandWindow() - 1);
-        int respStatSn = resp.i32(24);
-        ctx.write(resp); // encoded now, before digests are switched on
-        enterFullFeature(negotiator.params(), lastLoginCmdSn, respStatSn + 1);
-        ctx.flush();
-      }
-      default -> close();
+  /** The login failed: the connection closes after the failure response (LoginPhase). */
+  void loginFailed() {
+    phase = Phase.CLOSED;
+    if (session != null) {
+      registry.sessionEnded(session);
     }
   }
 
@@ -404,8 +344,8 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
     this.phase = Phase.FULL_FEATURE;
     this.sequencer = new CmdSequencer<>(expCmdSn, settings.commandWindow());
     this.statSn = nextStatSn;
-    if (loginTimer != null) {
-      loginTimer.cancel(false);
+    if (login != null) {
+      login.cancelTimer();
     }
     PduDecoder decoder = ctx.pipeline().get(PduDecoder.class);
     if (decoder != null) {
@@ -654,10 +594,5 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
       pdu.put32(32, sequencer.updateMax(executing));
     }
     return pdu;
-  }
-
-  /** Sends a finished task's Data-In and status. */
-  void sendResult(IscsiTask t, ScsiResponse r, int r2tCount) {
-    ResponseWriter.write(this, t, r, r2tCount);
   }
 }

@@ -331,7 +331,7 @@ final class IscsiTask implements TaskIo {
     if (aborted) {
       release(response);
       if (reportAborted && !conn.isClosed()) {
-        conn.sendResult(this, ScsiResponse.status(ScsiStatus.TASK_ABORTED), r2tSn);
+        ResponseWriter.write(conn, this, ScsiResponse.status(ScsiStatus.TASK_ABORTED), r2tSn);
       }
       finish();
       return;
@@ -345,7 +345,7 @@ final class IscsiTask implements TaskIo {
       releaseBuffer();
       dataFuture.completeExceptionally(new TaskAbortedException());
     }
-    finish(() -> conn.sendResult(this, response, r2tSn));
+    finish(() -> ResponseWriter.write(conn, this, response, r2tSn));
   }
 
   /**
@@ -369,7 +369,7 @@ final class IscsiTask implements TaskIo {
     }
     if (!delivered) {
       if (reportTaskAborted && !conn.isClosed()) {
-        conn.sendResult(this, ScsiResponse.status(ScsiStatus.TASK_ABORTED), r2tSn);
+        ResponseWriter.write(conn, this, ScsiResponse.status(ScsiStatus.TASK_ABORTED), r2tSn);
       }
       finish(); // the SCSI layer never saw it
     } else if (deferred != null) {

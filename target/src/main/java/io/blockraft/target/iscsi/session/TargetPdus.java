@@ -101,4 +101,22 @@ public final class TargetPdus {
     p.setFlags(0x80).put8(2, response).setItt(itt);
     return p;
   }
+
+  /**
+   * The CmdSN of a non-immediate, numbered request PDU (RFC 7143 4.2.2.1: SCSI Command, Task
+   * Management, Text, Logout, and NOP-Out other than a ping response), or -1 when the PDU takes
+   * no CmdSN. A rejected numbered PDU still consumes its CmdSN, or the window would stall.
+   */
+  static long numberedCmdSn(byte[] bhs) {
+    int op = bhs[0] & 0x3f;
+    boolean immediate = (bhs[0] & 0x40) != 0;
+    boolean numbered = op == Opcode.SCSI_COMMAND || op == Opcode.TASK_MGMT_REQUEST
+        || op == Opcode.TEXT_REQUEST || op == Opcode.LOGOUT_REQUEST
+        || op == Opcode.NOP_OUT && !(bhs[16] == -1 && bhs[17] == -1 && bhs[18] == -1 && bhs[19] == -1);
+    if (!numbered || immediate) {
+      return -1;
+    }
+    return ((bhs[24] & 0xffL) << 24) | ((bhs[25] & 0xff) << 16) | ((bhs[26] & 0xff) << 8)
+        | (bhs[27] & 0xff);
+  }
 }
