@@ -1,6 +1,7 @@
 package io.blockraft.target.scsi;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -21,6 +22,15 @@ public interface TaskIo {
    * Calls after the first, or after an abort, release the data and are ignored.
    */
   void complete(ScsiResponse response);
+
+  /**
+   * A direct buffer of {@code capacity} bytes for the task's data (Data-In, or work space),
+   * released by whoever ends up owning it. The transport may refuse when the node is short of
+   * buffer memory: then it throws {@link io.blockraft.target.scsi.dispatch.TaskSetFullException}.
+   */
+  default ByteBuf allocData(int capacity) {
+    return PooledByteBufAllocator.DEFAULT.directBuffer(capacity, capacity);
+  }
 
   /** True once task management aborted this task; handlers may stop early. */
   boolean isAborted();

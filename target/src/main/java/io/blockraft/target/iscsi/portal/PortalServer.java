@@ -3,6 +3,7 @@ package io.blockraft.target.iscsi.portal;
 import io.blockraft.target.iscsi.login.TargetCatalog;
 import io.blockraft.target.iscsi.pdu.PduDecoder;
 import io.blockraft.target.iscsi.pdu.PduEncoder;
+import io.blockraft.target.iscsi.session.BufferBudget;
 import io.blockraft.target.iscsi.session.IscsiConnection;
 import io.blockraft.target.iscsi.session.SessionRegistry;
 import io.blockraft.target.scsi.ScsiTarget;
@@ -38,6 +39,7 @@ public final class PortalServer implements AutoCloseable {
   private final PortalConfig cfg;
   private final TargetCatalog catalog;
   private final SessionRegistry registry;
+  private final BufferBudget budget;
   private EventLoopGroup boss;
   private EventLoopGroup workers;
   private Channel serverChannel;
@@ -51,6 +53,12 @@ public final class PortalServer implements AutoCloseable {
     this.cfg = cfg;
     this.catalog = catalog;
     this.registry = new SessionRegistry(targets, cfg.settings());
+    this.budget = new BufferBudget(cfg.bufferBudget());
+  }
+
+  /** The portal's bound on buffered SCSI data (shared by all its connections). */
+  public BufferBudget budget() {
+    return budget;
   }
 
   /** Binds the portal; returns once it accepts connections. */
@@ -78,7 +86,7 @@ public final class PortalServer implements AutoCloseable {
             ch.pipeline()
                 .addLast("pdu-decoder", new PduDecoder(LOGIN_MAX_RECV_DATA_SEGMENT_LENGTH))
                 .addLast("pdu-encoder", new PduEncoder())
-                .addLast("iscsi", new IscsiConnection(registry, catalog));
+                .addLast("iscsi", new IscsiConnection(registry, catalog, budget));
           }
         });
     try {

@@ -89,10 +89,19 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
   private boolean flushScheduled;
   private final FfpText text;
   private final NopKeeper nop;
+  private final BufferBudget budget;
+  /** The window was held shut by a saturated budget; a NOP-In reopens it on relief. */
+  private boolean windowHeld;
 
+  /** A connection with a budget of its own (tests; a portal shares one, see PortalServer). */
   public IscsiConnection(SessionRegistry registry, TargetCatalog catalog) {
+    this(registry, catalog, new BufferBudget(1L << 30));
+  }
+
+  public IscsiConnection(SessionRegistry registry, TargetCatalog catalog, BufferBudget budget) {
     this.registry = registry;
     this.catalog = catalog;
+    this.budget = budget;
     this.settings = registry.settings();
     this.text = new FfpText(this);
     this.nop = new NopKeeper(this);
@@ -120,6 +129,10 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
   /** The connection's CID (RFC 7143 11.12.6). */
   int cid() {
     return login == null ? 0 : login.cid();
+  }
+
+  BufferBudget budget() {
+    return budget;
   }
 
   SessionParams params() {
@@ -591,8 +604,37 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
     }
     if (sequencer != null) {
       pdu.put32(28, sequencer.expCmdSn());
-      pdu.put32(32, sequencer.updateMax(executing));
+      pdu.put32(32, maxCmdSn());
     }
     return pdu;
+  }
+
+  /**
+   * MaxCmdSN to advertise: the window reopens as commands finish, except while the node's
+   * buffer budget is saturated (BufferBudget): then it stays where it is, and once the budget is
+   * relieved a NOP-In (RFC 7143 11.19, ITT and TTT 0xffffffff: no reply wanted) carries the
+   * reopened window, since the initiator may have nothing in flight to learn it from.
+   */
+  private int maxCmdSn() {
+    if (!budget.saturated()) {
+      return sequencer.updateMax(executing);
+    }
+    if (!windowHeld) {
+      windowHeld = true;
+      budget.whenRelieved(() -> runOnLoop(this::windowRelieved));
+    }
+    return sequencer.maxCmdSn();
+  }
+
+  private void windowRelieved() {
+    windowHeld = false;
+    if (phase != Phase.FULL_FEATURE || sequencer == null) {
+      return;
+    }
+    int before = sequencer.maxCmdSn();
+    if (maxCmdSn() != before) {
+      send(TargetPdus.nopIn(TargetPdus.RESERVED_TAG, TargetPdus.RESERVED_TAG, 0, null),
+          StatSn.CURRENT);
+    }
   }
 }

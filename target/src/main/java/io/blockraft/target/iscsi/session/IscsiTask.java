@@ -6,6 +6,7 @@ import io.blockraft.target.scsi.ScsiStatus;
 import io.blockraft.target.scsi.ScsiTask;
 import io.blockraft.target.scsi.TaskIo;
 import io.blockraft.target.scsi.dispatch.TaskAbortedException;
+import io.blockraft.target.scsi.dispatch.TaskSetFullException;
 import io.blockraft.target.scsi.sense.ScsiException;
 import io.blockraft.target.scsi.sense.SenseReason;
 import io.netty.buffer.ByteBuf;
@@ -13,6 +14,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One SCSI task of a connection: the transport side of SAM-5 Execute Command.
@@ -50,6 +52,9 @@ final class IscsiTask implements TaskIo {
   private int unsolicitedDataSn;
   private boolean unsolicitedDone;
   private final List<ByteBuf> early = new ArrayList<>(2);
+  /** Bytes of the node's BufferBudget this task holds (data buffered, wanted or built). */
+  private final AtomicLong budgeted = new AtomicLong();
+  private BufferBudget.Ticket budgetWait;
 
   // data the SCSI layer asked for
   private ByteBuf buffer;
@@ -107,6 +112,7 @@ final class IscsiTask implements TaskIo {
     if (imm > 0) {
       early.add(immediateData.retainedSlice());
       unsolicitedReceived = imm;
+      charge(imm);
     }
     this.unsolicitedDone = !moreUnsolicited;
   }
@@ -148,12 +154,38 @@ final class IscsiTask implements TaskIo {
   public void complete(ScsiResponse response) {
     if (!conn.runOnLoop(() -> onComplete(response))) {
       release(response);
+      long b = budgeted.getAndSet(0);
+      if (b > 0) {
+        conn.budget().release(b);
+      }
     }
   }
 
   @Override
   public boolean isAborted() {
     return abortedFlag;
+  }
+
+  /** Data-In and work buffers come out of the node's budget; none left: TASK SET FULL. */
+  @Override
+  public ByteBuf allocData(int capacity) {
+    BufferBudget budget = conn.budget();
+    if (capacity > budget.capacity() || !budget.tryAcquire(capacity)) {
+      throw new TaskSetFullException("buffer budget exhausted (" + budget.used() + " of "
+          + budget.capacity() + " bytes in use)");
+    }
+    budgeted.addAndGet(capacity);
+    try {
+      return PooledByteBufAllocator.DEFAULT.directBuffer(capacity, capacity);
+    } catch (OutOfMemoryError e) {
+      throw new TaskSetFullException("direct memory exhausted: " + e.getMessage());
+    }
+  }
+
+  /** Counts data that is already in memory (immediate and unsolicited data). */
+  private void charge(int bytes) {
+    conn.budget().force(bytes);
+    budgeted.addAndGet(bytes);
   }
 
   // ---------------------------------------------------------------- Data-Out (event loop)
@@ -178,7 +210,39 @@ final class IscsiTask implements TaskIo {
     }
     wanted = length;
     dataFuture = f;
-    buffer = PooledByteBufAllocator.DEFAULT.directBuffer(length, length);
+    long more = Math.min(length - budgeted.get(), conn.budget().capacity());
+    if (more <= 0) {
+      gather();
+      return;
+    }
+    // R2Ts wait for the budget (BufferBudget: R2T is the flow control); unsolicited data that
+    // keeps arriving meanwhile is kept in `early`
+    budgetWait = conn.budget().acquire(more, () -> {
+      if (!conn.runOnLoop(() -> granted(more))) {
+        conn.budget().release(more);
+      }
+    });
+  }
+
+  private void granted(long bytes) {
+    budgetWait = null;
+    if (finished || dataFuture == null || dataFuture.isDone()) {
+      conn.budget().release(bytes); // the task ended while it waited
+      return;
+    }
+    budgeted.addAndGet(bytes);
+    gather();
+  }
+
+  /** Allocates the data buffer, moves early data into it and starts soliciting the rest. */
+  private void gather() {
+    int length = wanted;
+    try {
+      buffer = PooledByteBufAllocator.DEFAULT.directBuffer(length, length);
+    } catch (OutOfMemoryError e) {
+      dataFuture.completeExceptionally(new TaskSetFullException("direct memory exhausted"));
+      return;
+    }
     int off = 0;
     for (ByteBuf b : early) {
       int n = Math.min(b.readableBytes(), length - off);
@@ -283,8 +347,9 @@ final class IscsiTask implements TaskIo {
       if (n > 0) {
         buffer.setBytes(offset, data, data.readerIndex(), n);
       }
-    } else if (dataFuture == null) {
+    } else if (dataFuture == null || !dataFuture.isDone()) {
       early.add(data.retainedSlice(data.readerIndex(), len));
+      charge(len);
     }
   }
 
@@ -392,11 +457,24 @@ final class IscsiTask implements TaskIo {
     finished = true;
     releaseEarly();
     releaseBuffer();
+    releaseBudget();
     conn.taskFinished(this); // before the response goes out, so its MaxCmdSN counts the task done
     if (send != null) {
       send.run();
     }
     done.complete(null);
+  }
+
+  /** Returns the task's budget (its buffers are released or handed on to be sent). */
+  private void releaseBudget() {
+    if (budgetWait != null) {
+      budgetWait.cancel(); // not yet granted: withdrawn; granted meanwhile: granted() returns it
+      budgetWait = null;
+    }
+    long b = budgeted.getAndSet(0);
+    if (b > 0) {
+      conn.budget().release(b);
+    }
   }
 
   private void releaseEarly() {

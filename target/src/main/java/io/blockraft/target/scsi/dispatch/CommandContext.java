@@ -55,9 +55,13 @@ public final class CommandContext {
     return io;
   }
 
-  /** A pooled direct buffer (released by the transport once sent, or by the caller on failure). */
+  /**
+   * A pooled direct buffer (released by the transport once sent, or by the caller on failure),
+   * counted against the node's buffer budget: throws {@link TaskSetFullException} when the node
+   * is short of buffer memory.
+   */
   public ByteBuf alloc(int capacity) {
-    return PooledByteBufAllocator.DEFAULT.directBuffer(capacity, capacity);
+    return io.allocData(capacity);
   }
 
   /** A pooled heap buffer for small parameter data. */

@@ -138,6 +138,9 @@ public final class Dispatcher {
     if (t instanceof TaskAbortedException) {
       return ScsiResponse.status(ScsiStatus.TASK_ABORTED);
     }
+    if (t instanceof TaskSetFullException) {
+      return ScsiResponse.status(ScsiStatus.TASK_SET_FULL);
+    }
     log.warn("command {} failed: {}", task == null ? "?" : String.format("0x%02x", task.opcode()), t.toString(), t);
     return ScsiResponse.checkCondition(SenseData.encode(SenseReason.INTERNAL_TARGET_FAILURE));
   }

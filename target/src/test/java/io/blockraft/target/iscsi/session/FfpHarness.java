@@ -17,6 +17,7 @@ import io.blockraft.target.scsi.dispatch.OpcodeTable;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +49,8 @@ final class FfpHarness implements AutoCloseable {
   IscsiSession session;
   int cmdSn = 1;
   int nextItt = 1;
+  /** The node's buffer budget for connections opened from now on (null: each its own, 1 GiB). */
+  BufferBudget budget;
 
   FfpHarness(SessionSettings settings) {
     OpcodeTable table = new OpcodeTable();
@@ -87,7 +90,8 @@ final class FfpHarness implements AutoCloseable {
 
   /** Logs in (without a login exchange) with {@code p} and ISID {@code isidLast}. */
   FfpHarness open(SessionParams p, int isidLast) throws Exception {
-    conn = new IscsiConnection(registry, catalog);
+    conn = budget == null ? new IscsiConnection(registry, catalog)
+        : new IscsiConnection(registry, catalog, budget);
     ch = new EmbeddedChannel(conn);
     channels.add(ch);
     session = registry.bind(p, new byte[] {0x40, 0, 0, 0, 0, (byte) isidLast}, 0);
@@ -161,6 +165,18 @@ final class FfpHarness implements AutoCloseable {
       out.add((Pdu) o);
     }
     return out;
+  }
+
+  /** Writes {@code data} straight into the volume (test set-up). */
+  void fill(long lba, byte[] data) {
+    volume.write(lba, data.length / BLOCK, ByteBuffer.wrap(data)).join();
+  }
+
+  /** What the volume holds, read straight from it. */
+  byte[] stored(long lba, int blocks) {
+    ByteBuffer b = ByteBuffer.allocate(blocks * BLOCK);
+    volume.read(lba, blocks, b).join();
+    return b.array();
   }
 
   /** Bytes of a PDU's data segment. */

@@ -13,7 +13,6 @@ import io.blockraft.target.iscsi.login.SessionParams;
 import io.blockraft.target.iscsi.pdu.Opcode;
 import io.blockraft.target.iscsi.pdu.Pdu;
 import io.blockraft.target.scsi.ScsiStatus;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -28,21 +27,13 @@ class ScsiDataPathTest {
     h.close();
   }
 
-  private void fill(long lba, byte[] data) {
-    h.volume.write(lba, data.length / BLOCK, ByteBuffer.wrap(data)).join();
-  }
 
-  private byte[] stored(long lba, int blocks) {
-    ByteBuffer b = ByteBuffer.allocate(blocks * BLOCK);
-    h.volume.read(lba, blocks, b).join();
-    return b.array();
-  }
 
   @Test
   void read_oneBlock_collapsesStatusIntoTheOnlyDataIn() throws Exception {
     h.open(FfpHarness.params(), 1);
     byte[] data = pattern(BLOCK, 3);
-    fill(10, data);
+    h.fill(10, data);
     int itt = h.itt();
     h.sendCommand(itt, read10(10, 1), BLOCK, true, false, true, null);
     List<Pdu> out = h.drain();
@@ -64,7 +55,7 @@ class ScsiDataPathTest {
   void read_largerThanInitiatorMrdsl_isSplitWithDataSnOffsetsAndBurstEnds() throws Exception {
     h.open(FfpHarness.params(), 1); // initiator MRDSL 2048, MaxBurstLength 4096
     byte[] data = pattern(16 * BLOCK, 5);
-    fill(0, data);
+    h.fill(0, data);
     h.sendCommand(h.itt(), read10(0, 16), 16 * BLOCK, true, false, true, null);
     List<Pdu> out = h.drain();
     assertThat(out).hasSize(4);
@@ -133,7 +124,7 @@ class ScsiDataPathTest {
     assertThat(out.get(0).opcode()).isEqualTo(Opcode.SCSI_RESPONSE);
     assertThat(out.get(0).u8(3)).isEqualTo(ScsiStatus.GOOD);
     assertThat(out.get(0).flags()).isEqualTo(0x80);
-    assertThat(stored(4, 2)).isEqualTo(data);
+    assertThat(h.stored(4, 2)).isEqualTo(data);
     releaseAll(out);
   }
 
@@ -149,7 +140,7 @@ class ScsiDataPathTest {
     List<Pdu> out = h.drain();
     assertThat(out).hasSize(1);
     assertThat(out.get(0).u8(3)).isEqualTo(ScsiStatus.GOOD);
-    assertThat(stored(0, 4)).isEqualTo(data);
+    assertThat(h.stored(0, 4)).isEqualTo(data);
     releaseAll(out);
   }
 
@@ -187,7 +178,7 @@ class ScsiDataPathTest {
     assertThat(out).hasSize(1);
     assertThat(out.get(0).opcode()).isEqualTo(Opcode.SCSI_RESPONSE);
     assertThat(out.get(0).u8(3)).isEqualTo(ScsiStatus.GOOD);
-    assertThat(stored(100, 32)).isEqualTo(data);
+    assertThat(h.stored(100, 32)).isEqualTo(data);
     releaseAll(r2ts);
     releaseAll(third);
     releaseAll(out);
@@ -219,7 +210,7 @@ class ScsiDataPathTest {
     List<Pdu> out = h.drain();
     assertThat(out).hasSize(1);
     assertThat(out.get(0).u8(3)).isEqualTo(ScsiStatus.GOOD);
-    assertThat(stored(7, 2)).isEqualTo(data);
+    assertThat(h.stored(7, 2)).isEqualTo(data);
     releaseAll(r2t);
     releaseAll(out);
   }
@@ -259,14 +250,14 @@ class ScsiDataPathTest {
   @Test
   void write_edtlSmallerThanTransfer_writesEdtlAndReportsOverflow() throws Exception {
     h.open(FfpHarness.params(), 1);
-    fill(0, new byte[2 * BLOCK]);
+    h.fill(0, new byte[2 * BLOCK]);
     byte[] data = pattern(BLOCK, 21);
     h.sendCommand(h.itt(), write10(0, 2), BLOCK, false, true, true, data);
     List<Pdu> out = h.drain();
     assertThat(out.get(0).flags()).isEqualTo(0x80 | TargetPdus.FLAG_OVERFLOW);
     assertThat(out.get(0).i32(44)).isEqualTo(BLOCK);
-    assertThat(Arrays.copyOf(stored(0, 2), BLOCK)).isEqualTo(data);
-    assertThat(Arrays.copyOfRange(stored(0, 2), BLOCK, 2 * BLOCK)).isEqualTo(new byte[BLOCK]);
+    assertThat(Arrays.copyOf(h.stored(0, 2), BLOCK)).isEqualTo(data);
+    assertThat(Arrays.copyOfRange(h.stored(0, 2), BLOCK, 2 * BLOCK)).isEqualTo(new byte[BLOCK]);
     releaseAll(out);
   }
 
