@@ -7,6 +7,7 @@ import io.blockraft.target.scsi.dispatch.OpcodeTable;
 import java.util.Collections;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
@@ -19,6 +20,7 @@ public final class ScsiTarget {
   private final NavigableMap<Integer, LogicalUnit> luns = new ConcurrentSkipListMap<>();
   private final Dispatcher dispatcher;
   private volatile AluaGroups aluaGroups = SingleNodeAluaGroups.INSTANCE;
+  private volatile TaskSetAborter taskSetAborter = TaskSetAborter.NONE;
 
   public ScsiTarget(String name) {
     this(name, Dispatcher.standardTable());
@@ -56,6 +58,15 @@ public final class ScsiTarget {
 
   public void setAluaGroups(AluaGroups groups) {
     this.aluaGroups = groups;
+  }
+
+  /** How commands abort other I_T nexuses' tasks (SPC-4 5.13.11.2.5); the transport installs it. */
+  public TaskSetAborter taskSetAborter() {
+    return taskSetAborter;
+  }
+
+  public void setTaskSetAborter(TaskSetAborter aborter) {
+    this.taskSetAborter = Objects.requireNonNull(aborter, "aborter");
   }
 
   /** Runs one command; completes {@code io} exactly once. */

@@ -3,15 +3,21 @@ package io.blockraft.target.iscsi.session;
 import io.blockraft.target.iscsi.login.LoginException;
 import io.blockraft.target.iscsi.login.SessionBinder;
 import io.blockraft.target.iscsi.login.SessionParams;
+import io.blockraft.target.iscsi.tmf.TaskHost;
+import io.blockraft.target.iscsi.tmf.TaskManager;
 import io.blockraft.target.scsi.ItNexus;
 import io.blockraft.target.scsi.ScsiTarget;
+import io.blockraft.target.scsi.ScsiTask;
+import io.blockraft.target.scsi.TaskSetAborter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +36,10 @@ import org.slf4j.LoggerFactory;
  *
  * When a session ends otherwise (logout, connection loss, TARGET COLD RESET) the SCSI target is
  * told its nexus is gone.
+ *
+ * <p>Every target a session binds to gets this registry's {@link TaskSetAborter}: SPC-4
+ * 5.13.11.2.5 PREEMPT AND ABORT aborts the tasks of the preempted I_T nexuses among the target's
+ * live sessions ({@link TaskManager#abortTaskSets}). One portal (one registry) serves a target.
  */
 public final class SessionRegistry {
   private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
@@ -38,6 +48,7 @@ public final class SessionRegistry {
   private final SessionSettings settings;
   private final Map<String, IscsiSession> byKey = new HashMap<>();
   private final Map<Integer, IscsiSession> byTsih = new HashMap<>();
+  private final TaskSetAborter aborter = this::abortTaskSets;
   private int nextTsih = 1;
 
   public SessionRegistry(Function<String, ScsiTarget> targets, SessionSettings settings) {
@@ -73,6 +84,7 @@ public final class SessionRegistry {
       if (target == null) {
         throw new LoginException(LoginException.NOT_FOUND, "no target " + params.targetName);
       }
+      target.setTaskSetAborter(aborter);
     }
     String key = initiator + "|" + HexFormat.of().formatHex(isid) + "|"
         + (target == null ? "<discovery>" : target.name().toLowerCase(Locale.ROOT));
@@ -150,6 +162,18 @@ public final class SessionRegistry {
       }
     }
     return out;
+  }
+
+  /** The target's side of PREEMPT AND ABORT: the sessions of the issuing task's target. */
+  private CompletableFuture<Void> abortTaskSets(ScsiTask issuingTask, Predicate<ItNexus> nexuses) {
+    List<TaskHost> hosts = new ArrayList<>();
+    for (IscsiSession s : sessionsOf(issuingTask.nexus().targetName())) {
+      IscsiConnection c = s.connection();
+      if (c != null) {
+        hosts.add(c);
+      }
+    }
+    return TaskManager.abortTaskSets(issuingTask, nexuses, hosts);
   }
 
   /** Closes every session (portal shutdown). */

@@ -1,12 +1,15 @@
 package io.blockraft.target.iscsi.tmf;
 
+import io.blockraft.target.scsi.ItNexus;
 import io.blockraft.target.scsi.Lun;
 import io.blockraft.target.scsi.ScsiTarget;
+import io.blockraft.target.scsi.ScsiTask;
 import io.blockraft.target.scsi.TmfFunction;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
  * RFC 7143 11.5/11.6 Task Management Functions and SAM-5 7: which tasks each function aborts, and
@@ -26,6 +29,12 @@ import java.util.concurrent.CompletableFuture;
  *
  * Tasks of the issuing session end without a response; tasks of other sessions end with TASK
  * ABORTED status (TAS=1).
+ *
+ * <p>{@link #abortTaskSets} is the same abort on behalf of a SCSI command, SPC-4 5.13.11.2.5
+ * PERSISTENT RESERVE OUT with PREEMPT AND ABORT: ABORT TASK SET, with TASK ABORTED status, on
+ * the LUN for every preempted session. The issuing session is never aborted there: {@link
+ * TaskHost#abortTasks} takes a session's whole task set on the LUN, and that holds the PERSISTENT
+ * RESERVE OUT itself.
  */
 public final class TaskManager {
   public static final int FUNCTION_COMPLETE = 0;
@@ -102,6 +111,26 @@ public final class TaskManager {
     }
     return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]))
         .handle((v, err) -> FUNCTION_COMPLETE);
+  }
+
+  /**
+   * Aborts, with TASK ABORTED status, the tasks on the LUN of {@code issuingTask} of every session
+   * whose I_T nexus {@code nexuses} accepts, except the issuing nexus's (see the class comment).
+   *
+   * @param targetSessions every session of the target
+   * @return completes, never exceptionally, once every aborted task has stopped
+   */
+  public static CompletableFuture<Void> abortTaskSets(ScsiTask issuingTask,
+      Predicate<ItNexus> nexuses, Collection<? extends TaskHost> targetSessions) {
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    for (TaskHost h : targetSessions) {
+      ItNexus n = h.nexus();
+      if (n != null && !n.equals(issuingTask.nexus()) && nexuses.test(n)) {
+        all.add(h.abortTasks(issuingTask.lun(), true));
+      }
+    }
+    return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]))
+        .handle((v, err) -> null);
   }
 
   private static CompletableFuture<Outcome> done(int response) {

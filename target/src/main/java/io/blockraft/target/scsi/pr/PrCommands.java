@@ -1,6 +1,8 @@
 package io.blockraft.target.scsi.pr;
 
+import io.blockraft.target.scsi.ItNexus;
 import io.blockraft.target.scsi.ScsiResponse;
+import io.blockraft.target.scsi.TaskSetAborter;
 import io.blockraft.target.scsi.dispatch.Cdb;
 import io.blockraft.target.scsi.dispatch.CommandContext;
 import io.blockraft.target.scsi.dispatch.CommandSpec;
@@ -8,7 +10,9 @@ import io.blockraft.target.scsi.dispatch.ConflictClass;
 import io.blockraft.target.scsi.dispatch.OpcodeTable;
 import io.blockraft.target.scsi.sense.ScsiException;
 import io.netty.buffer.Unpooled;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
  * The reservation commands in the opcode table: SPC-4 6.15 PERSISTENT RESERVE IN, SPC-4 6.16
@@ -16,6 +20,16 @@ import java.util.concurrent.CompletableFuture;
  * All are registered with {@link ConflictClass#NEVER}: {@link Reservations#conflicts} and the
  * handlers decide (SPC-4 5.13.3, SPC-2 5.5.1). Unsupported service actions (PR IN 04h..1Fh, PR
  * OUT 08h..1Fh) are INVALID FIELD IN CDB through the dispatcher.
+ *
+ * <p>SPC-4 5.13.11.2.5 Preempting and aborting: besides the PREEMPT changes (and their unit
+ * attentions, {@link PrStateMachine}), PREEMPT AND ABORT aborts every task of the I_T nexuses
+ * whose registrations it removed on this logical unit, except the PERSISTENT RESERVE OUT itself,
+ * as if by ABORT TASK SET on each of those nexuses; with TAS=1 (Control mode page) they end with
+ * TASK ABORTED status. {@link Reservations} says which registrations went, the transport does the
+ * aborting ({@link TaskSetAborter}), and GOOD is returned only once every aborted task has
+ * stopped. The issuer keeps its registration (SPC-4 5.13.11.2.4.3 b) and its other tasks, even
+ * when it preempts its own reservation: the transport aborts a session's whole task set on the
+ * LU, which would include this PERSISTENT RESERVE OUT.
  */
 public final class PrCommands {
   public static final int RESERVE_6 = 0x16;
@@ -109,8 +123,22 @@ public final class PrCommands {
         buf.release();
       }
       PrOutRequest request = PrOutRequest.parse(cmd, p);
-      return reservations.persistentReserveOut(ctx.nexus(), request);
+      return reservations.persistentReserveOut(ctx.nexus(), request)
+          .thenCompose(preempted -> abortTaskSets(ctx, preempted));
     }).thenApply(v -> ScsiResponse.good());
+  }
+
+  /**
+   * SPC-4 5.13.11.2.5: after PREEMPT AND ABORT, the tasks of the I_T nexuses whose registrations
+   * it removed are aborted on this logical unit; completes once they have stopped.
+   */
+  private static CompletableFuture<Void> abortTaskSets(CommandContext ctx,
+      List<Registrant> preempted) {
+    if (preempted.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Predicate<ItNexus> lost = n -> preempted.stream().anyMatch(r -> r.matches(n));
+    return ctx.target().taskSetAborter().abortTaskSets(ctx.task(), lost);
   }
 
   /** SPC-2 RESERVE(6)/(10) and RELEASE(6)/(10) of the whole logical unit. */

@@ -9,6 +9,7 @@ import io.blockraft.target.scsi.pr.PrState.Reservation;
 import io.blockraft.target.scsi.pr.PrStateMachine.Transition;
 import io.blockraft.target.scsi.pr.PrStateMachine.Ua;
 import java.util.Set;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -127,10 +128,13 @@ public final class Reservations {
   }
 
   /**
-   * Applies one PERSISTENT RESERVE OUT. Completes when the change is durable (APTPL) or at once;
-   * fails with {@link ReservationConflictException} or a ScsiException, leaving the state as it was.
+   * Applies one PERSISTENT RESERVE OUT. Completes when the change is durable (APTPL) or at once,
+   * with the registrants PREEMPT AND ABORT removed (whose tasks the caller aborts; empty for
+   * everything else); fails with {@link ReservationConflictException} or a ScsiException, leaving
+   * the state as it was.
    */
-  public CompletableFuture<Void> persistentReserveOut(ItNexus nexus, PrOutRequest request) {
+  public CompletableFuture<List<Registrant>> persistentReserveOut(ItNexus nexus,
+      PrOutRequest request) {
     knownNexuses.add(nexus);
     synchronized (lock) {
       if (spc2Holder != null) {
@@ -139,7 +143,7 @@ public final class Reservations {
       PrState before = state;
       Transition t = PrStateMachine.apply(before, nexus, request);
       if (t.state() == before) {
-        return CompletableFuture.completedFuture(null);
+        return CompletableFuture.completedFuture(List.of());
       }
       state = t.state();
       for (Ua ua : t.unitAttentions()) {
@@ -153,9 +157,9 @@ public final class Reservations {
         byte[] bytes = t.state().aptpl() ? PrStateCodec.encode(t.state()) : null;
         persisted = persisted.handle((v, e) -> null)
             .thenCompose(v -> lu.volume().putMeta(META_KEY, bytes));
-        return persisted;
+        return persisted.thenApply(v -> t.preempted());
       }
-      return CompletableFuture.completedFuture(null);
+      return CompletableFuture.completedFuture(t.preempted());
     }
   }
 

@@ -94,7 +94,10 @@ public final class ModePages {
     if (pc == PageControl.CURRENT && softwareWriteProtect) {
       p[4] = SWP;
     }
-    // ATO 0, TAS 0, AUTOLOAD MODE 0
+    // ATO 0; TAS 1: tasks aborted on behalf of another I_T nexus (CLEAR TASK SET, LOGICAL UNIT
+    // RESET, PREEMPT AND ABORT) end with TASK ABORTED status (TaskManager, TaskSetAborter);
+    // AUTOLOAD MODE 0
+    p[5] = 0x40;
     p[8] = (byte) 0xFF; // BUSY TIMEOUT PERIOD: unlimited
     p[9] = (byte) 0xFF;
     return p;

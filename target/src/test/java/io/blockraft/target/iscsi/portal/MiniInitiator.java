@@ -37,17 +37,28 @@ final class MiniInitiator implements AutoCloseable {
     String text() {
       return new String(data, StandardCharsets.UTF_8);
     }
+
+    /** Sense key, ASC, ASCQ of fixed-format sense after a SCSI Response's 2-byte SenseLength. */
+    int[] senseKeyAscAscq() {
+      return new int[] {data[2 + 2] & 0x0f, data[2 + 12] & 0xff, data[2 + 13] & 0xff};
+    }
   }
 
   private final Socket socket;
   private final DataInputStream in;
   private final OutputStream out;
   private final byte[] isid;
+  private final String name;
   private int itt = 1;
   int cmdSn = 1;
   private int expStatSn;
 
   MiniInitiator(int port, int isidLast) throws IOException {
+    this(port, NAME, isidLast);
+  }
+
+  MiniInitiator(int port, String initiatorName, int isidLast) throws IOException {
+    name = initiatorName;
     socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout(10_000);
     socket.setTcpNoDelay(true);
@@ -65,7 +76,7 @@ final class MiniInitiator implements AutoCloseable {
   /** Logs in to {@code target} (null: discovery session); returns the final response. */
   In login(String target) throws IOException {
     Map<String, String> sec = new LinkedHashMap<>();
-    sec.put("InitiatorName", NAME);
+    sec.put("InitiatorName", name);
     if (target != null) {
       sec.put("TargetName", target);
     }
@@ -151,6 +162,16 @@ final class MiniInitiator implements AutoCloseable {
       }
       if (r.i32(16) == tag) {
         expStatSn = r.i32(24) + 1;
+        return r;
+      }
+    }
+  }
+
+  /** Reads until a PDU with {@code opcode} (skipping NOP-In pings and the like). */
+  In awaitOpcode(int opcode) throws IOException {
+    while (true) {
+      In r = read();
+      if (r.opcode() == opcode) {
         return r;
       }
     }

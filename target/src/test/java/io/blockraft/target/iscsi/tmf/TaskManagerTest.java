@@ -7,8 +7,11 @@ import io.blockraft.target.scsi.LogicalUnit;
 import io.blockraft.target.scsi.Lun;
 import io.blockraft.target.scsi.MemoryReplicatedVolume;
 import io.blockraft.target.scsi.ScsiTarget;
+import io.blockraft.target.scsi.ScsiTask;
+import io.blockraft.target.scsi.TaskAttribute;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -85,13 +88,7 @@ class TaskManagerTest {
     FakeHost me = new FakeHost("a");
     FakeHost other = new FakeHost("b");
     CompletableFuture<Void> slow = new CompletableFuture<>();
-    FakeHost busy = new FakeHost("c") {
-      @Override
-      public CompletableFuture<Void> abortTasks(Long lunField, boolean reportTaskAborted) {
-        super.abortTasks(lunField, reportTaskAborted);
-        return slow;
-      }
-    };
+    FakeHost busy = slowHost("c", slow);
     CompletableFuture<TaskManager.Outcome> f =
         TaskManager.execute(req(5, Lun.encode(0)), me, List.of(me, other, busy), target);
     assertThat(f).isNotDone();
@@ -110,6 +107,66 @@ class TaskManagerTest {
     assertThat(me.calls).containsExactly("abortTasks lun=all report=false");
     TaskManager.Outcome warm = TaskManager.execute(req(6, 0), me, List.of(me), target).join();
     assertThat(warm.closeSessions()).isFalse();
+  }
+
+  /** A session whose aborts finish only when {@code slow} completes. */
+  private static FakeHost slowHost(String id, CompletableFuture<Void> slow) {
+    return new FakeHost(id) {
+      @Override
+      public CompletableFuture<Void> abortTasks(Long lunField, boolean reportTaskAborted) {
+        super.abortTasks(lunField, reportTaskAborted);
+        return slow;
+      }
+    };
+  }
+
+  private static ScsiTask prOut(FakeHost issuer, long lun) {
+    return new ScsiTask(issuer.nexus(), lun, new byte[16], 24, false, true, TaskAttribute.SIMPLE, 99);
+  }
+
+  @Test
+  void preemptAndAbort_abortsTheChosenSessionsOnTheLunWithTaskAborted_andWaitsForThem() {
+    FakeHost me = new FakeHost("a");
+    FakeHost preempted = new FakeHost("b");
+    FakeHost bystander = new FakeHost("c");
+    CompletableFuture<Void> slow = new CompletableFuture<>();
+    FakeHost busy = slowHost("d", slow);
+    Set<ItNexus> chosen = Set.of(preempted.nexus(), busy.nexus());
+    CompletableFuture<Void> f = TaskManager.abortTaskSets(prOut(me, Lun.encode(2)), chosen::contains,
+        List.of(me, preempted, bystander, busy));
+    assertThat(f).isNotDone();
+    slow.complete(null);
+    assertThat(f).isCompleted();
+    assertThat(preempted.calls).containsExactly("abortTasks lun=2 report=true");
+    assertThat(busy.calls).containsExactly("abortTasks lun=2 report=true");
+    assertThat(bystander.calls).isEmpty();
+    assertThat(me.calls).isEmpty();
+  }
+
+  @Test
+  void preemptAndAbort_neverAbortsTheIssuingSession_whichHoldsThePrOut() {
+    FakeHost me = new FakeHost("a");
+    FakeHost other = new FakeHost("b");
+    CompletableFuture<Void> f = TaskManager.abortTaskSets(prOut(me, Lun.encode(0)), n -> true,
+        List.of(me, other));
+    assertThat(f).isCompleted();
+    assertThat(me.calls).isEmpty();
+    assertThat(other.calls).containsExactly("abortTasks lun=0 report=true");
+  }
+
+  @Test
+  void preemptAndAbort_nothingChosen_completesAtOnce_andAFailedAbortStillCompletes() {
+    FakeHost me = new FakeHost("a");
+    FakeHost broken = new FakeHost("b") {
+      @Override
+      public CompletableFuture<Void> abortTasks(Long lunField, boolean reportTaskAborted) {
+        return CompletableFuture.failedFuture(new IllegalStateException("connection gone"));
+      }
+    };
+    assertThat(TaskManager.abortTaskSets(prOut(me, Lun.encode(0)), n -> false, List.of(me, broken)))
+        .isCompleted();
+    assertThat(TaskManager.abortTaskSets(prOut(me, Lun.encode(0)), n -> true, List.of(me, broken)))
+        .isCompleted().isNotCompletedExceptionally();
   }
 
   @Test
