@@ -14,7 +14,7 @@ public final class LuIdentity {
 
   private LuIdentity() {}
 
-  /** The 16-byte NAA IEEE Registered Extended designator (NAA 6h) of the LU. */
+  /** The 8-byte NAA Locally Assigned designator (NAA 3h) of the LU. */
   public static byte[] naa(LogicalUnit lu) {
     return VpdPages.naa(lu);
   }

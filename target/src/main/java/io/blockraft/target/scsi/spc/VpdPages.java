@@ -25,12 +25,6 @@ final class VpdPages {
   static final int[] PAGES = {SUPPORTED, UNIT_SERIAL, DEVICE_IDENTIFICATION, BLOCK_LIMITS,
       BLOCK_DEVICE_CHARACTERISTICS, LOGICAL_BLOCK_PROVISIONING};
 
-  /**
-   * IEEE company id in the NAA designator. Placeholder value (not an assigned OUI); it only has
-   * to be constant so the designator stays stable.
-   */
-  static final int IEEE_COMPANY_ID = 0x5B1F7A;
-
   static final int PROTOCOL_ISCSI = 5;
   private static final int CODE_SET_BINARY = 1;
   private static final int CODE_SET_ASCII = 2;
@@ -85,22 +79,16 @@ final class VpdPages {
   }
 
   /**
-   * NAA IEEE Registered Extended designator (SPC-4 7.8.6.6.5, NAA 6h): company id, then 100
-   * bits of the volume uuid as vendor specific identifier and extension.
+   * NAA Locally Assigned designator (SPC-4 7.8.6.6.3, NAA 3h): 60 bits of the volume's random
+   * uuid. Locally assigned, because blockraft has no IEEE company id: the registered formats
+   * (NAA 5h/6h) would need one, and a made-up one could collide with a real vendor's designators
+   * in the same SAN. 60 random bits keep LUs apart across clusters.
    */
   static byte[] naa(LogicalUnit lu) {
     byte[] u = lu.volume().uuid();
-    byte[] n = new byte[16];
-    // NAA(4) | IEEE COMPANY ID(24) | VENDOR SPECIFIC IDENTIFIER(36) | EXTENSION(64)
-    n[0] = (byte) (0x60 | ((IEEE_COMPANY_ID >>> 20) & 0x0f));
-    n[1] = (byte) (IEEE_COMPANY_ID >>> 12);
-    n[2] = (byte) (IEEE_COMPANY_ID >>> 4);
-    n[3] = (byte) ((IEEE_COMPANY_ID & 0x0f) << 4);
-    // 100 bits of uuid: the low nibble of n[3] then n[4..15]
-    n[3] |= (byte) ((u[0] >>> 4) & 0x0f);
-    for (int i = 4; i < 16; i++) {
-      n[i] = (byte) (((u[i - 4] & 0x0f) << 4) | ((u[i - 3] >>> 4) & 0x0f));
-    }
+    byte[] n = new byte[8];
+    n[0] = (byte) (0x30 | (u[0] & 0x0f));
+    System.arraycopy(u, 1, n, 1, 7);
     return n;
   }
 

@@ -138,8 +138,8 @@ class InquiryTest {
       if (type == 3 && assoc == 0) {
         naa = true;
         assertThat(codeSet).isEqualTo(1);
-        assertThat(len).isEqualTo(16);
-        assertThat(r.u8(off + 4) >>> 4).isEqualTo(6);
+        assertThat(len).isEqualTo(8);
+        assertThat(r.u8(off + 4) >>> 4).as("NAA 3h").isEqualTo(3);
       }
       if (type == 4 && assoc == 1) {
         rtp = true;
@@ -166,7 +166,8 @@ class InquiryTest {
     byte[] a = VpdPages.naa(h.lu());
     var other = new io.blockraft.target.scsi.ItNexus("iqn.x", new byte[6], "iqn.other", 2, 2);
     byte[] page = VpdPages.deviceIdentification(h.lu(), other, h.target());
-    assertThat(java.util.Arrays.copyOfRange(page, 8, 24)).isEqualTo(a);
+    assertThat(java.util.Arrays.copyOfRange(page, 8, 16)).isEqualTo(a);
+    assertThat(a[0] >>> 4).as("NAA 3h, locally assigned").isEqualTo(3);
   }
 
   @Test

@@ -201,7 +201,7 @@ class ExtendedCopyTest {
   @Test
   void extendedCopy_unknownDesignator_isCopyTargetDeviceNotReachable() {
     byte[] naa = LuIdentity.naa(h.lu());
-    naa[15] ^= 1;
+    naa[naa.length - 1] ^= 1;
     Result r = xcopy(list().target(0xE4, 0, naa, BS).segment(0, 0, 1, 0, 1).build());
     assertThat(r.is(SenseReason.COPY_TARGET_DEVICE_NOT_REACHABLE)).as(r.toString()).isTrue();
   }
