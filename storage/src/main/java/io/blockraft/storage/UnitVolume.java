@@ -25,6 +25,8 @@ abstract class UnitVolume implements Volume {
   static final long MAX_BLOCKS = 1L << 50;
 
   private static final byte[] ZEROS = new byte[UNIT];
+  private static final ByteBuffer ZERO_HEAP = ByteBuffer.wrap(new byte[UNIT]).asReadOnlyBuffer();
+  private static final ByteBuffer ZERO_DIRECT = ByteBuffer.allocateDirect(UNIT).asReadOnlyBuffer();
   private static final ThreadLocal<ByteBuffer> SCRATCH =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(UNIT));
 
@@ -375,13 +377,10 @@ abstract class UnitVolume implements Volume {
     }
   }
 
+  /** True when the unit at {@code pos} is all zeros (a vectorized compare, the write hot path). */
   static boolean isZero(ByteBuffer b, int pos) {
-    for (int i = 0; i < UNIT; i += Long.BYTES) {
-      if (b.getLong(pos + i) != 0) {
-        return false;
-      }
-    }
-    return true;
+    ByteBuffer zeros = b.isDirect() ? ZERO_DIRECT : ZERO_HEAP;
+    return zeros.mismatch(b.slice(pos, UNIT)) < 0;
   }
 
   /** Fills {@code len} bytes (a multiple of UNIT) at {@code dst}'s position with zeros, advancing it. */

@@ -13,8 +13,45 @@ import java.util.HexFormat;
  * @param targetPortGroup target portal group tag (== ALUA target port group id == node id)
  * @param relativeTargetPortId relative target port identifier (== node id)
  */
-public record ItNexus(String initiatorName, byte[] isid, String targetName, int targetPortGroup,
-    int relativeTargetPortId) {
+public final class ItNexus {
+  private final String initiatorName;
+  private final byte[] isid;
+  private final String targetName;
+  private final int targetPortGroup;
+  private final int relativeTargetPortId;
+  /** Built once: nexuses are map keys on every command's path (unit attentions, reservations). */
+  private final String key;
+
+  public ItNexus(String initiatorName, byte[] isid, String targetName, int targetPortGroup,
+      int relativeTargetPortId) {
+    this.initiatorName = initiatorName;
+    this.isid = isid.clone();
+    this.targetName = targetName;
+    this.targetPortGroup = targetPortGroup;
+    this.relativeTargetPortId = relativeTargetPortId;
+    this.key = initiatorPortName() + "|" + targetPortName();
+  }
+
+  public String initiatorName() {
+    return initiatorName;
+  }
+
+  /** The 6-byte ISID (a copy). */
+  public byte[] isid() {
+    return isid.clone();
+  }
+
+  public String targetName() {
+    return targetName;
+  }
+
+  public int targetPortGroup() {
+    return targetPortGroup;
+  }
+
+  public int relativeTargetPortId() {
+    return relativeTargetPortId;
+  }
 
   /** SPC-4 7.6.4.6 iSCSI initiator port name: "name,i,0xISID". */
   public String initiatorPortName() {
@@ -26,23 +63,23 @@ public record ItNexus(String initiatorName, byte[] isid, String targetName, int 
     return targetName + ",t,0x" + String.format("%04x", targetPortGroup);
   }
 
-  /** A stable key for maps (records with arrays do not compare arrays by value). */
+  /** A stable key for maps: initiator port name | target port name. */
   public String key() {
-    return initiatorPortName() + "|" + targetPortName();
+    return key;
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ItNexus n && n.key().equals(key());
+    return o instanceof ItNexus n && n.key.equals(key);
   }
 
   @Override
   public int hashCode() {
-    return key().hashCode();
+    return key.hashCode();
   }
 
   @Override
   public String toString() {
-    return key();
+    return key;
   }
 }
