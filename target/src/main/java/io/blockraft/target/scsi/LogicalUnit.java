@@ -2,9 +2,11 @@ package io.blockraft.target.scsi;
 
 import io.blockraft.replication.ReplicatedVolume;
 import io.blockraft.target.scsi.pr.Reservations;
+import io.blockraft.target.scsi.sense.SenseReason;
 import io.blockraft.target.scsi.spc.ModePages;
 import io.blockraft.target.scsi.ua.UnitAttentions;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -34,6 +36,17 @@ public final class LogicalUnit {
 
   public ReplicatedVolume volume() {
     return volume;
+  }
+
+  /**
+   * Changes the capacity while the LU is served. Once the volume has its new size, every I_T
+   * nexus gets CAPACITY DATA HAS CHANGED (SPC-4 5.11, SBC-4 4.6: the device server reports a
+   * changed capacity with this unit attention), so initiators read the capacity again before
+   * relying on it. Blocks beyond a smaller size are gone and read as zeros if it grows back.
+   */
+  public CompletableFuture<Void> resize(long newBlockCount) {
+    return volume.resize(newBlockCount).thenRun(
+        () -> unitAttentions.establishAll(SenseReason.CAPACITY_DATA_HAS_CHANGED, null));
   }
 
   /**

@@ -47,6 +47,30 @@ class CapacityTest {
   }
 
   @Test
+  void resize_raisesCapacityDataHasChangedOnEveryNexus_andTheNewCapacityIsServed() {
+    var a = h.nexus();
+    var b = h.newNexus("iqn.2024-01.test:other");
+    h.run(a, ScsiHarness.cdb(0, 0, 0, 0, 0, 0), null, 0);
+    h.run(b, ScsiHarness.cdb(0, 0, 0, 0, 0, 0), null, 0);
+    h.drainUnitAttentions(a);
+    h.drainUnitAttentions(b);
+    byte[] beyond = cdb10(0x28, 0, BLOCKS, 1);
+    assertThat(h.run(a, beyond, null, BS).is(SenseReason.LBA_OUT_OF_RANGE)).isTrue();
+
+    h.lu().resize(2 * BLOCKS).join();
+
+    for (var n : java.util.List.of(a, b)) {
+      Result ua = h.run(n, ScsiHarness.cdb(0, 0, 0, 0, 0, 0), null, 0);
+      assertThat(ua.is(SenseReason.CAPACITY_DATA_HAS_CHANGED)).as(ua.toString()).isTrue();
+      assertThat(h.run(n, serviceActionIn16(0x10, 0, 32), null, 32).u64(0))
+          .isEqualTo(2 * BLOCKS - 1);
+    }
+    Result read = h.run(a, beyond, null, BS);
+    assertThat(read.good()).isTrue();
+    assertThat(read.data()).containsOnly(0);
+  }
+
+  @Test
   void readCapacity16_smallAllocationLength_truncatesWithoutError() {
     for (int i = 0; i < 16; i++) {
       Result r = h.run(serviceActionIn16(0x10, 0, i));
