@@ -10,6 +10,7 @@ import io.blockraft.target.iscsi.pdu.PduError;
 import io.blockraft.target.iscsi.tmf.TaskHost;
 import io.blockraft.target.iscsi.tmf.TaskManager;
 import io.blockraft.target.scsi.ItNexus;
+import io.blockraft.target.scsi.Lun;
 import io.blockraft.target.scsi.ScsiResponse;
 import io.blockraft.target.scsi.dispatch.Dispatcher;
 import io.blockraft.target.scsi.sense.SenseData;
@@ -527,7 +528,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
     boolean scheduled = runOnLoop(() -> {
       List<CompletableFuture<Void>> all = new ArrayList<>();
       for (IscsiTask t : new ArrayList<>(tasks.values())) {
-        if (lunField == null || t.lun == lunField) {
+        if (lunField == null || sameLu(t.lun, lunField)) {
           all.add(t.abort(reportTaskAborted));
         }
       }
@@ -538,6 +539,18 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
       result.complete(null);
     }
     return result;
+  }
+
+  /**
+   * Whether two LUN fields address the same LU: LUN 5 is 0x0005... (peripheral device addressing)
+   * or 0x4005... (flat space addressing), SAM-5 4.7, and initiators differ in which they use.
+   */
+  private static boolean sameLu(long a, long b) {
+    if (a == b) {
+      return true;
+    }
+    int la = Lun.decode(a);
+    return la >= 0 && la == Lun.decode(b);
   }
 
   @Override

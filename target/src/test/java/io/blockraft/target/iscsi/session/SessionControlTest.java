@@ -25,6 +25,8 @@ import java.util.concurrent.CompletableFuture;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * RFC 7143 4.2.2 command numbering, 11.10/11.11 Text, 11.14/11.15 Logout, 11.18/11.19 NOP,
@@ -266,11 +268,15 @@ class SessionControlTest {
     releaseAll(out);
   }
 
-  @Test
-  void lunReset_abortsOtherSessionsTasksWithTaskAborted() throws Exception {
+  /** The held task addresses LUN 0 as peripheral (0x0000...) or flat (0x4000...), SAM-5 4.7. */
+  @ParameterizedTest
+  @ValueSource(longs = {0L, 0x4000L << 48})
+  void lunReset_abortsOtherSessionsTasksWithTaskAborted(long heldLunField) throws Exception {
     h.open(FfpHarness.params(), 1);
     EmbeddedChannel first = h.ch;
-    h.send(command(50, 1, HOLD, 0, false, false, true, null));
+    Pdu hold = command(50, 1, HOLD, 0, false, false, true, null);
+    hold.setLun(heldLunField);
+    h.send(hold);
     h.open(FfpHarness.params(), 2);
     h.send(tmf(5, Lun.encode(0), 51, -1, 1, 0));
     h.held.poll().complete(ScsiResponse.good());
