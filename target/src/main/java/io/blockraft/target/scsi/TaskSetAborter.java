@@ -17,10 +17,10 @@ public interface TaskSetAborter {
   TaskSetAborter NONE = (issuingTask, nexuses) -> CompletableFuture.completedFuture(null);
 
   /**
-   * Aborts every task addressed to the LUN of {@code issuingTask} of every other I_T nexus of the
-   * target that {@code nexuses} accepts. They end with TASK ABORTED status (SAM-5 TAS=1: tasks
-   * aborted by the actions of another I_T nexus). The issuing I_T nexus is left alone, so
-   * {@code issuingTask} is never aborted.
+   * Aborts every task addressed to the LUN of {@code issuingTask} of every I_T nexus of the
+   * target that {@code nexuses} accepts, except {@code issuingTask} itself. Tasks of other
+   * nexuses end with TASK ABORTED status (SAM-5 TAS=1: aborted by the actions of another I_T
+   * nexus); the issuing nexus's end without a response.
    *
    * @param issuingTask the command that aborts (its LUN field names the logical unit)
    * @param nexuses which I_T nexuses lose their tasks

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -524,11 +525,21 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
 
   @Override
   public CompletableFuture<Void> abortTasks(Long lunField, boolean reportTaskAborted) {
+    return abortWhere(t -> lunField == null || sameLu(t.lun, lunField), reportTaskAborted);
+  }
+
+  @Override
+  public CompletableFuture<Void> abortTasksExcept(long lunField, int keptTaskTag) {
+    return abortWhere(t -> t.itt != keptTaskTag && sameLu(t.lun, lunField), false);
+  }
+
+  private CompletableFuture<Void> abortWhere(Predicate<IscsiTask> which,
+      boolean reportTaskAborted) {
     CompletableFuture<Void> result = new CompletableFuture<>();
     boolean scheduled = runOnLoop(() -> {
       List<CompletableFuture<Void>> all = new ArrayList<>();
       for (IscsiTask t : new ArrayList<>(tasks.values())) {
-        if (lunField == null || sameLu(t.lun, lunField)) {
+        if (which.test(t)) {
           all.add(t.abort(reportTaskAborted));
         }
       }

@@ -24,6 +24,15 @@ public interface TaskHost {
   CompletableFuture<Void> abortTasks(Long lunField, boolean reportTaskAborted);
 
   /**
+   * Aborts, without a response, every task of this session addressed to {@code lunField} but the
+   * one tagged {@code keptTaskTag}: the issuing session's side of a command that aborts on its own
+   * nexus too (PREEMPT AND ABORT of its own key, SPC-4 5.12.11.2.6).
+   *
+   * @return completes once every aborted task has stopped
+   */
+  CompletableFuture<Void> abortTasksExcept(long lunField, int keptTaskTag);
+
+  /**
    * RFC 7143 11.5.1 ABORT TASK of one task of this session.
    *
    * @return completes, once the task has stopped, with 0 (function complete) or 1 (task does

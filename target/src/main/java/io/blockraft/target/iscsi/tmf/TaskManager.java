@@ -30,11 +30,10 @@ import java.util.function.Predicate;
  * Tasks of the issuing session end without a response; tasks of other sessions end with TASK
  * ABORTED status (TAS=1).
  *
- * <p>{@link #abortTaskSets} is the same abort on behalf of a SCSI command, SPC-4 5.13.11.2.5
- * PERSISTENT RESERVE OUT with PREEMPT AND ABORT: ABORT TASK SET, with TASK ABORTED status, on
- * the LUN for every preempted session. The issuing session is never aborted there: {@link
- * TaskHost#abortTasks} takes a session's whole task set on the LUN, and that holds the PERSISTENT
- * RESERVE OUT itself.
+ * <p>{@link #abortTaskSets} is the same abort on behalf of a SCSI command, SPC-4 5.12.11.2.6
+ * PERSISTENT RESERVE OUT with PREEMPT AND ABORT: ABORT TASK SET on the LUN for every chosen
+ * session, with TASK ABORTED status for the others and, on the issuing session, silently and
+ * sparing the PERSISTENT RESERVE OUT itself.
  */
 public final class TaskManager {
   public static final int FUNCTION_COMPLETE = 0;
@@ -114,8 +113,9 @@ public final class TaskManager {
   }
 
   /**
-   * Aborts, with TASK ABORTED status, the tasks on the LUN of {@code issuingTask} of every session
-   * whose I_T nexus {@code nexuses} accepts, except the issuing nexus's (see the class comment).
+   * Aborts the tasks on the LUN of {@code issuingTask} of every session whose I_T nexus
+   * {@code nexuses} accepts: other sessions' with TASK ABORTED status, the issuing session's
+   * without a response and never {@code issuingTask} itself.
    *
    * @param targetSessions every session of the target
    * @return completes, never exceptionally, once every aborted task has stopped
@@ -125,9 +125,12 @@ public final class TaskManager {
     List<CompletableFuture<Void>> all = new ArrayList<>();
     for (TaskHost h : targetSessions) {
       ItNexus n = h.nexus();
-      if (n != null && !n.equals(issuingTask.nexus()) && nexuses.test(n)) {
-        all.add(h.abortTasks(issuingTask.lun(), true));
+      if (n == null || !nexuses.test(n)) {
+        continue;
       }
+      all.add(n.equals(issuingTask.nexus())
+          ? h.abortTasksExcept(issuingTask.lun(), issuingTask.tag())
+          : h.abortTasks(issuingTask.lun(), true));
     }
     return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]))
         .handle((v, err) -> null);

@@ -21,15 +21,15 @@ import java.util.function.Predicate;
  * handlers decide (SPC-4 5.13.3, SPC-2 5.5.1). Unsupported service actions (PR IN 04h..1Fh, PR
  * OUT 08h..1Fh) are INVALID FIELD IN CDB through the dispatcher.
  *
- * <p>SPC-4 5.13.11.2.5 Preempting and aborting: besides the PREEMPT changes (and their unit
- * attentions, {@link PrStateMachine}), PREEMPT AND ABORT aborts every task of the I_T nexuses
- * whose registrations it removed on this logical unit, except the PERSISTENT RESERVE OUT itself,
- * as if by ABORT TASK SET on each of those nexuses; with TAS=1 (Control mode page) they end with
- * TASK ABORTED status. {@link Reservations} says which registrations went, the transport does the
- * aborting ({@link TaskSetAborter}), and GOOD is returned only once every aborted task has
- * stopped. The issuer keeps its registration (SPC-4 5.13.11.2.4.3 b) and its other tasks, even
- * when it preempts its own reservation: the transport aborts a session's whole task set on the
- * LU, which would include this PERSISTENT RESERVE OUT.
+ * <p>SPC-4 5.13.11.2.5 (5.12.11.2.6 in later revisions) Preempting and aborting: besides the
+ * PREEMPT changes (and their unit attentions, {@link PrStateMachine}), PREEMPT AND ABORT aborts
+ * the tasks on this logical unit of every I_T nexus registered with the SERVICE ACTION
+ * RESERVATION KEY (all registered nexuses for key zero on an all-registrants reservation),
+ * whether or not it held the reservation, the issuer's own included, except the PERSISTENT
+ * RESERVE OUT itself: as if by ABORT TASK SET on each nexus. Other nexuses' tasks end with TASK
+ * ABORTED status (TAS=1, Control mode page), the issuer's without a response.
+ * {@link Reservations} says which registrations are named, the transport aborts
+ * ({@link TaskSetAborter}), and GOOD is returned only once every aborted task has stopped.
  */
 public final class PrCommands {
   public static final int RESERVE_6 = 0x16;

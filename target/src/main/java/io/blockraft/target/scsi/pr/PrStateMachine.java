@@ -41,10 +41,12 @@ public final class PrStateMachine {
    *
    * @param state the new state (the same object when nothing changed)
    * @param unitAttentions conditions for other I_T nexuses
-   * @param preempted registrants whose registrations PREEMPT AND ABORT removed (their tasks are the
-   *     transport's to abort)
+   * @param aborted for PREEMPT AND ABORT, the registrations whose I_T nexuses lose their tasks on
+   *     the LU (the transport aborts them): SPC-4 5.12.11.2.6, every registration with the SERVICE
+   *     ACTION RESERVATION KEY, the issuer's own included, whether or not it held the reservation;
+   *     with SARK zero on an all-registrants reservation, every registration. Empty otherwise
    */
-  public record Transition(PrState state, List<Ua> unitAttentions, List<Registrant> preempted) {
+  public record Transition(PrState state, List<Ua> unitAttentions, List<Registrant> aborted) {
     static Transition unchanged(PrState s) {
       return new Transition(s, List.of(), List.of());
     }
@@ -246,9 +248,11 @@ public final class PrStateMachine {
       boolean any = false;
       List<Registration> regs = new ArrayList<>();
       List<Registrant> removed = new ArrayList<>();
+      List<Registrant> named = new ArrayList<>();
       for (Registration reg : s.registrations()) {
         if (reg.key() == sark) {
           any = true;
+          named.add(reg.registrant());
           if (reg != own) {
             removed.add(reg.registrant());
             continue;
@@ -268,16 +272,20 @@ public final class PrStateMachine {
         uas.add(new Ua(gone, SenseReason.REGISTRATIONS_PREEMPTED));
       }
       return new Transition(new PrState(s.generation() + 1, regs, kept, s.aptpl()), uas,
-          abort ? removed : List.of());
+          abort ? named : List.of());
     }
 
     // the reservation is preempted (5.13.11.2.4.3)
     PrType type = checkScopeAndType(r);
     List<Registration> regs = new ArrayList<>();
     List<Registrant> removed = new ArrayList<>();
+    List<Registrant> named = new ArrayList<>();
     for (Registration reg : s.registrations()) {
-      boolean named = allRegs && sark == 0 || reg.key() == sark;
-      if (named && reg != own) {
+      boolean isNamed = allRegs && sark == 0 || reg.key() == sark;
+      if (isNamed) {
+        named.add(reg.registrant());
+      }
+      if (isNamed && reg != own) {
         removed.add(reg.registrant());
       } else {
         regs.add(reg);
@@ -296,7 +304,7 @@ public final class PrStateMachine {
       }
     }
     return new Transition(new PrState(s.generation() + 1, regs, created, s.aptpl()), uas,
-        abort ? removed : List.of());
+        abort ? named : List.of());
   }
 
   // ---- SPC-4 5.13.8 REGISTER AND MOVE

@@ -129,8 +129,8 @@ public final class Reservations {
 
   /**
    * Applies one PERSISTENT RESERVE OUT. Completes when the change is durable (APTPL) or at once,
-   * with the registrants PREEMPT AND ABORT removed (whose tasks the caller aborts; empty for
-   * everything else); fails with {@link ReservationConflictException} or a ScsiException, leaving
+   * with the registrations whose I_T nexuses' tasks a PREEMPT AND ABORT aborts (the caller does;
+   * {@link PrStateMachine.Transition#aborted}; empty for everything else); fails with {@link ReservationConflictException} or a ScsiException, leaving
    * the state as it was.
    */
   public CompletableFuture<List<Registrant>> persistentReserveOut(ItNexus nexus,
@@ -157,9 +157,9 @@ public final class Reservations {
         byte[] bytes = t.state().aptpl() ? PrStateCodec.encode(t.state()) : null;
         persisted = persisted.handle((v, e) -> null)
             .thenCompose(v -> lu.volume().putMeta(META_KEY, bytes));
-        return persisted.thenApply(v -> t.preempted());
+        return persisted.thenApply(v -> t.aborted());
       }
-      return CompletableFuture.completedFuture(t.preempted());
+      return CompletableFuture.completedFuture(t.aborted());
     }
   }
 

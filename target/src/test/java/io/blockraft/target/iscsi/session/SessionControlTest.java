@@ -238,6 +238,26 @@ class SessionControlTest {
     releaseAll(out);
   }
 
+  /** The issuing session's side of PREEMPT AND ABORT of its own key (SPC-4 5.12.11.2.6). */
+  @Test
+  void abortTasksExcept_silentlyAbortsTheOthers_andLeavesTheKeptTaskRunning() throws Exception {
+    h.open(FfpHarness.params(), 1);
+    h.send(command(42, 1, HOLD, 0, false, false, true, null));
+    h.send(command(43, 2, HOLD, 0, false, false, true, null));
+    CompletableFuture<Void> done = h.conn.abortTasksExcept(Lun.encode(0), 43);
+    h.ch.runPendingTasks();
+    assertThat(done).as("waits for the aborted task to stop").isNotDone();
+    h.held.poll().complete(ScsiResponse.good()); // task 42 stops
+    h.ch.runPendingTasks();
+    assertThat(done).isCompleted();
+    assertThat(h.drain()).as("no response for the aborted task").isEmpty();
+    h.held.poll().complete(ScsiResponse.good()); // the kept task completes normally
+    List<Pdu> out = h.drain();
+    assertThat(out).extracting(Pdu::itt).containsExactly(43);
+    assertThat(out.get(0).u8(3)).isEqualTo(ScsiStatus.GOOD);
+    releaseAll(out);
+  }
+
   @Test
   void abortTask_ofACompletedTask_isTaskDoesNotExist() throws Exception {
     h.open(FfpHarness.params(), 1);

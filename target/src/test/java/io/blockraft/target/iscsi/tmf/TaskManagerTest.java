@@ -47,6 +47,12 @@ class TaskManagerTest {
     }
 
     @Override
+    public CompletableFuture<Void> abortTasksExcept(long lunField, int keptTaskTag) {
+      calls.add("abortTasksExcept lun=" + Lun.decode(lunField) + " keep=" + keptTaskTag);
+      return quiesced;
+    }
+
+    @Override
     public CompletableFuture<Integer> abortTask(long lunField, int tag, int refCmdSn, int tmfCmdSn) {
       calls.add("abortTask " + tag);
       return CompletableFuture.completedFuture(abortTaskAnswer);
@@ -144,13 +150,13 @@ class TaskManagerTest {
   }
 
   @Test
-  void preemptAndAbort_neverAbortsTheIssuingSession_whichHoldsThePrOut() {
+  void preemptAndAbort_onTheIssuingSession_abortsSilently_andSparesThePrOut() {
     FakeHost me = new FakeHost("a");
     FakeHost other = new FakeHost("b");
     CompletableFuture<Void> f = TaskManager.abortTaskSets(prOut(me, Lun.encode(0)), n -> true,
         List.of(me, other));
     assertThat(f).isCompleted();
-    assertThat(me.calls).isEmpty();
+    assertThat(me.calls).containsExactly("abortTasksExcept lun=0 keep=99");
     assertThat(other.calls).containsExactly("abortTasks lun=0 report=true");
   }
 

@@ -90,7 +90,7 @@ class PrStateMachineTest {
     assertThat(t.unitAttentions()).containsExactlyInAnyOrder(
         new Ua(Registrant.of(a, false), SenseReason.REGISTRATIONS_PREEMPTED),
         new Ua(Registrant.of(c, false), SenseReason.RESERVATIONS_RELEASED));
-    assertThat(t.preempted()).isEmpty();
+    assertThat(t.aborted()).isEmpty();
   }
 
   @Test
@@ -99,7 +99,7 @@ class PrStateMachineTest {
     Transition t = PrStateMachine.apply(s, b, req(PREEMPT_AND_ABORT, 1, 2, 1));
     assertThat(t.unitAttentions()).containsExactly(
         new Ua(Registrant.of(a, false), SenseReason.REGISTRATIONS_PREEMPTED));
-    assertThat(t.preempted()).containsExactly(Registrant.of(a, false));
+    assertThat(t.aborted()).containsExactly(Registrant.of(a, false));
   }
 
   @Test

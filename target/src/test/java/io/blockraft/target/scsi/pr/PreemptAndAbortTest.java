@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * SPC-4 5.13.11.2.5 PREEMPT AND ABORT through the dispatcher: the {@link TaskSetAborter} is asked
- * to abort exactly the preempted I_T nexuses' tasks on the LU, never the issuer's, and the
+ * to abort the tasks on the LU of exactly the I_T nexuses registered with the preempted key, and the
  * PERSISTENT RESERVE OUT completes only once that abort has.
  */
 class PreemptAndAbortTest {
@@ -155,37 +155,55 @@ class PreemptAndAbortTest {
   }
 
   @Test
-  void preemptAndAbort_ofTheIssuersOwnKey_neverAbortsTheIssuer() {
+  void preemptAndAbort_ofTheIssuersOwnKey_abortsEveryNexusWithThatKey_theIssuerToo() {
     register(a, 0xAB);
     register(b, 0xAB); // the same key on another I_T nexus
+    register(c, 0xC);
     assertThat(pr.reserve(a, 0xAB, WE).good()).isTrue();
 
-    // the holder preempts its own key to change the type: b's registration goes, a's stays
+    // the holder preempts its own key to change the type: b's registration goes, a's stays, and
+    // SPC-4 5.12.11.2.6 aborts on every nexus registered with the key (the transport spares the
+    // PERSISTENT RESERVE OUT itself)
     Pending p = startProut(a, PrOutRequest.PREEMPT_AND_ABORT, EA, 0xAB, 0xAB);
 
     assertThat(aborter.calls).hasSize(1);
     Call call = aborter.calls.get(0);
     assertThat(call.issuingTask()).isSameAs(p.task());
-    assertThat(call.nexuses().test(a)).as("the issuer is not preempted").isFalse();
-    assertThat(call.nexuses().test(b)).isTrue();
+    assertThat(List.of(a, b, c, stranger)).filteredOn(call.nexuses())
+        .containsExactlyInAnyOrder(a, b);
     call.done().complete(null);
     assertThat(status(p)).isEqualTo(ScsiStatus.GOOD);
     assertThat(pr.readReservation(a).u8(21)).isEqualTo(EA);
   }
 
   @Test
-  void preemptAndAbort_removingNobodyElse_orFailing_abortsNothing() {
+  void preemptAndAbort_ofOnlyTheIssuersKey_abortsOnlyOnTheIssuer() {
     register(a, 0xA);
     register(b, 0xB);
 
-    // SARK names only the issuer: nothing preempted
-    assertThat(status(startProut(a, PrOutRequest.PREEMPT_AND_ABORT, 0, 0xA, 0xA)))
-        .isEqualTo(ScsiStatus.GOOD);
+    Pending p = startProut(a, PrOutRequest.PREEMPT_AND_ABORT, 0, 0xA, 0xA);
+
+    assertThat(aborter.calls).hasSize(1);
+    assertThat(List.of(a, b, stranger)).filteredOn(aborter.calls.get(0).nexuses())
+        .containsExactly(a);
+    aborter.calls.get(0).done().complete(null);
+    assertThat(status(p)).isEqualTo(ScsiStatus.GOOD);
+    assertThat(pr.readKeys(a).u32(4)).isEqualTo(16); // both keys still registered
+  }
+
+  @Test
+  void preemptAndAbort_thatFails_abortsNothing() {
+    register(a, 0xA);
+    register(b, 0xB);
+
     // wrong RESERVATION KEY: RESERVATION CONFLICT, nothing changes
     assertThat(status(startProut(a, PrOutRequest.PREEMPT_AND_ABORT, 0, 0x99, 0xB)))
         .isEqualTo(ScsiStatus.RESERVATION_CONFLICT);
+    // SARK registered by nobody: RESERVATION CONFLICT
+    assertThat(status(startProut(a, PrOutRequest.PREEMPT_AND_ABORT, 0, 0xA, 0x77)))
+        .isEqualTo(ScsiStatus.RESERVATION_CONFLICT);
     assertThat(aborter.calls).isEmpty();
-    assertThat(pr.readKeys(a).u32(4)).isEqualTo(16); // both keys still registered
+    assertThat(pr.readKeys(a).u32(4)).isEqualTo(16);
   }
 
   @Test
