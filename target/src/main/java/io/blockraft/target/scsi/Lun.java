@@ -35,6 +35,18 @@ public final class Lun {
     return -1;
   }
 
+  /**
+   * Whether two LUN fields address the same LU: LUN 5 is 0x0005... (peripheral device addressing)
+   * or 0x4005... (flat space addressing), SAM-5 4.7, and initiators differ in which they use.
+   */
+  public static boolean sameLu(long a, long b) {
+    if (a == b) {
+      return true;
+    }
+    int la = decode(a);
+    return la >= 0 && la == decode(b);
+  }
+
   public static boolean isWellKnown(long field) {
     return (field >>> 56) == 0xC1;
   }

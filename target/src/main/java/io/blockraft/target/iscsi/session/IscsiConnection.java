@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * <p>In Full Feature Phase non-immediate commands pass through the session's CmdSN window
  * ({@link CmdSequencer}, 4.2.2.1) and are executed in CmdSN order; immediate ones at once. SCSI
  * tasks run concurrently in the SCSI layer; their completions hop back to this event loop. Every
- * PDU sent carries StatSN (advanced for status-bearing PDUs, 4.2.2.2), ExpCmdSN and MaxCmdSN.
- * Writes are flushed once per read batch or once per event-loop task, not per PDU.
+ * PDU sent carries StatSN (advanced for status-bearing PDUs, 4.2.2.2), ExpCmdSN and MaxCmdSN
+ * ({@link Outbound}).
  *
  * <p>Helpers by RFC topic: {@link ScsiCommands} (11.3 intake), {@link IscsiTask} (Data-Out, R2T,
  * completion), {@link ResponseWriter} (11.4/11.7.1), {@link FfpText} (11.10), {@link NopKeeper}
@@ -82,18 +82,13 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
   private SessionParams params;
   private CmdSequencer<Queued> sequencer;
   private boolean draining;
-  private int statSn;
   private final Map<Integer, IscsiTask> tasks = new HashMap<>();
   private int executing;
   private int nextTtt = 1;
-  private boolean inRead;
-  private boolean needFlush;
-  private boolean flushScheduled;
   private final FfpText text;
   private final NopKeeper nop;
   private final BufferBudget budget;
-  /** The window was held shut by a saturated budget; a NOP-In reopens it on relief. */
-  private boolean windowHeld;
+  private final Outbound out;
 
   /** A connection with a budget of its own (tests; a portal shares one, see PortalServer). */
   public IscsiConnection(SessionRegistry registry, TargetCatalog catalog) {
@@ -104,6 +99,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
     this.registry = registry;
     this.catalog = catalog;
     this.budget = budget;
+    this.out = new Outbound(this, budget);
     this.settings = registry.settings();
     this.text = new FfpText(this);
     this.nop = new NopKeeper(this);
@@ -197,6 +193,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.out.attach(ctx);
     this.login = new LoginPhase(this, ctx);
     if (ctx.channel().isActive()) {
       armLoginTimer();
@@ -264,7 +261,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    inRead = true;
+    out.readStarted();
     try {
       if (phase == Phase.CLOSED) {
         ReferenceCountUtil.release(msg);
@@ -292,11 +289,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    inRead = false;
-    if (needFlush) {
-      needFlush = false;
-      ctx.flush();
-    }
+    out.readComplete();
     ctx.fireChannelReadComplete();
   }
 
@@ -358,7 +351,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
     this.params = p;
     this.phase = Phase.FULL_FEATURE;
     this.sequencer = new CmdSequencer<>(expCmdSn, settings.commandWindow());
-    this.statSn = nextStatSn;
+    out.startNumbering(sequencer, () -> executing, nextStatSn);
     if (login != null) {
       login.cancelTimer();
     }
@@ -525,12 +518,12 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
 
   @Override
   public CompletableFuture<Void> abortTasks(Long lunField, boolean reportTaskAborted) {
-    return abortWhere(t -> lunField == null || sameLu(t.lun, lunField), reportTaskAborted);
+    return abortWhere(t -> lunField == null || Lun.sameLu(t.lun, lunField), reportTaskAborted);
   }
 
   @Override
   public CompletableFuture<Void> abortTasksExcept(long lunField, int keptTaskTag) {
-    return abortWhere(t -> t.itt != keptTaskTag && sameLu(t.lun, lunField), false);
+    return abortWhere(t -> t.itt != keptTaskTag && Lun.sameLu(t.lun, lunField), false);
   }
 
   private CompletableFuture<Void> abortWhere(Predicate<IscsiTask> which,
@@ -550,18 +543,6 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
       result.complete(null);
     }
     return result;
-  }
-
-  /**
-   * Whether two LUN fields address the same LU: LUN 5 is 0x0005... (peripheral device addressing)
-   * or 0x4005... (flat space addressing), SAM-5 4.7, and initiators differ in which they use.
-   */
-  private static boolean sameLu(long a, long b) {
-    if (a == b) {
-      return true;
-    }
-    int la = Lun.decode(a);
-    return la >= 0 && la == Lun.decode(b);
   }
 
   @Override
@@ -597,68 +578,10 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter implemen
 
   /** Stamps StatSN / ExpCmdSN / MaxCmdSN and writes; flushed at the end of the current batch. */
   void send(Pdu pdu, StatSn mode) {
-    if (isClosed()) {
-      pdu.release();
-      return;
-    }
-    ctx.write(stamp(pdu, mode), ctx.voidPromise());
-    needFlush = true;
-    if (!inRead && !flushScheduled) {
-      flushScheduled = true;
-      ctx.executor().execute(() -> {
-        flushScheduled = false;
-        if (needFlush && !inRead) {
-          needFlush = false;
-          ctx.flush();
-        }
-      });
-    }
+    out.send(pdu, mode);
   }
 
   ChannelFuture sendAndFlush(Pdu pdu, StatSn mode) {
-    needFlush = false;
-    return ctx.writeAndFlush(stamp(pdu, mode));
-  }
-
-  private Pdu stamp(Pdu pdu, StatSn mode) {
-    switch (mode) {
-      case ADVANCE -> pdu.put32(24, statSn++);
-      case CURRENT -> pdu.put32(24, statSn);
-      default -> pdu.put32(24, 0);
-    }
-    if (sequencer != null) {
-      pdu.put32(28, sequencer.expCmdSn());
-      pdu.put32(32, maxCmdSn());
-    }
-    return pdu;
-  }
-
-  /**
-   * MaxCmdSN to advertise: the window reopens as commands finish, except while the node's
-   * buffer budget is saturated (BufferBudget): then it stays where it is, and once the budget is
-   * relieved a NOP-In (RFC 7143 11.19, ITT and TTT 0xffffffff: no reply wanted) carries the
-   * reopened window, since the initiator may have nothing in flight to learn it from.
-   */
-  private int maxCmdSn() {
-    if (!budget.saturated()) {
-      return sequencer.updateMax(executing);
-    }
-    if (!windowHeld) {
-      windowHeld = true;
-      budget.whenRelieved(() -> runOnLoop(this::windowRelieved));
-    }
-    return sequencer.maxCmdSn();
-  }
-
-  private void windowRelieved() {
-    windowHeld = false;
-    if (phase != Phase.FULL_FEATURE || sequencer == null) {
-      return;
-    }
-    int before = sequencer.maxCmdSn();
-    if (maxCmdSn() != before) {
-      send(TargetPdus.nopIn(TargetPdus.RESERVED_TAG, TargetPdus.RESERVED_TAG, 0, null),
-          StatSn.CURRENT);
-    }
+    return out.sendAndFlush(pdu, mode);
   }
 }

@@ -95,6 +95,14 @@ class PreemptAndAbortTest {
     assertThat(pr.registerAndIgnore(n, key).good()).isTrue();
   }
 
+  /** The one abort the PERSISTENT RESERVE OUT {@code p} asked the transport for. */
+  private Call onlyCall(Pending p) {
+    assertThat(aborter.calls).hasSize(1);
+    Call call = aborter.calls.get(0);
+    assertThat(call.issuingTask()).isSameAs(p.task());
+    return call;
+  }
+
   private static int status(Pending p) {
     return p.response().join().status();
   }
@@ -109,9 +117,7 @@ class PreemptAndAbortTest {
 
     Pending p = startProut(a, PrOutRequest.PREEMPT_AND_ABORT, WE, 0xA, 0xB);
 
-    assertThat(aborter.calls).hasSize(1);
-    Call call = aborter.calls.get(0);
-    assertThat(call.issuingTask()).isSameAs(p.task());
+    Call call = onlyCall(p);
     assertThat(call.issuingTask().lun()).isEqualTo(Lun.encode(0));
     assertThat(List.of(a, b, b2, c, stranger)).filteredOn(call.nexuses())
         .containsExactlyInAnyOrder(b, b2);
@@ -134,10 +140,9 @@ class PreemptAndAbortTest {
 
     Pending p = startProut(a, PrOutRequest.PREEMPT_AND_ABORT, 0, 0xA, 0xC);
 
-    assertThat(aborter.calls).hasSize(1);
-    assertThat(List.of(a, b, c, stranger)).filteredOn(aborter.calls.get(0).nexuses())
-        .containsExactly(c);
-    aborter.calls.get(0).done().complete(null);
+    Call call = onlyCall(p);
+    assertThat(List.of(a, b, c, stranger)).filteredOn(call.nexuses()).containsExactly(c);
+    call.done().complete(null);
     assertThat(status(p)).isEqualTo(ScsiStatus.GOOD);
   }
 
@@ -166,9 +171,7 @@ class PreemptAndAbortTest {
     // PERSISTENT RESERVE OUT itself)
     Pending p = startProut(a, PrOutRequest.PREEMPT_AND_ABORT, EA, 0xAB, 0xAB);
 
-    assertThat(aborter.calls).hasSize(1);
-    Call call = aborter.calls.get(0);
-    assertThat(call.issuingTask()).isSameAs(p.task());
+    Call call = onlyCall(p);
     assertThat(List.of(a, b, c, stranger)).filteredOn(call.nexuses())
         .containsExactlyInAnyOrder(a, b);
     call.done().complete(null);
@@ -183,10 +186,9 @@ class PreemptAndAbortTest {
 
     Pending p = startProut(a, PrOutRequest.PREEMPT_AND_ABORT, 0, 0xA, 0xA);
 
-    assertThat(aborter.calls).hasSize(1);
-    assertThat(List.of(a, b, stranger)).filteredOn(aborter.calls.get(0).nexuses())
-        .containsExactly(a);
-    aborter.calls.get(0).done().complete(null);
+    Call call = onlyCall(p);
+    assertThat(List.of(a, b, stranger)).filteredOn(call.nexuses()).containsExactly(a);
+    call.done().complete(null);
     assertThat(status(p)).isEqualTo(ScsiStatus.GOOD);
     assertThat(pr.readKeys(a).u32(4)).isEqualTo(16); // both keys still registered
   }
