@@ -154,10 +154,7 @@ final class IscsiTask implements TaskIo {
   public void complete(ScsiResponse response) {
     if (!conn.runOnLoop(() -> onComplete(response))) {
       release(response);
-      long b = budgeted.getAndSet(0);
-      if (b > 0) {
-        conn.budget().release(b);
-      }
+      returnBudgeted();
     }
   }
 
@@ -471,6 +468,10 @@ final class IscsiTask implements TaskIo {
       budgetWait.cancel(); // not yet granted: withdrawn; granted meanwhile: granted() returns it
       budgetWait = null;
     }
+    returnBudgeted();
+  }
+
+  private void returnBudgeted() {
     long b = budgeted.getAndSet(0);
     if (b > 0) {
       conn.budget().release(b);
