@@ -16,6 +16,7 @@ import java.util.HexFormat;
 public final class ItNexus {
   private final String initiatorName;
   private final byte[] isid;
+  private final String isidHex;
   private final String targetName;
   private final int targetPortGroup;
   private final int relativeTargetPortId;
@@ -26,6 +27,7 @@ public final class ItNexus {
       int relativeTargetPortId) {
     this.initiatorName = initiatorName;
     this.isid = isid.clone();
+    this.isidHex = HexFormat.of().formatHex(isid);
     this.targetName = targetName;
     this.targetPortGroup = targetPortGroup;
     this.relativeTargetPortId = relativeTargetPortId;
@@ -39,6 +41,11 @@ public final class ItNexus {
   /** The 6-byte ISID (a copy). */
   public byte[] isid() {
     return isid.clone();
+  }
+
+  /** The ISID as 12 lower-case hex digits. */
+  public String isidHex() {
+    return isidHex;
   }
 
   public String targetName() {
@@ -55,7 +62,7 @@ public final class ItNexus {
 
   /** SPC-4 7.6.4.6 iSCSI initiator port name: "name,i,0xISID". */
   public String initiatorPortName() {
-    return initiatorName + ",i,0x" + HexFormat.of().formatHex(isid);
+    return initiatorName + ",i,0x" + isidHex;
   }
 
   /** SPC-4 7.6.4.6 iSCSI target port name: "name,t,0xTPGT". */

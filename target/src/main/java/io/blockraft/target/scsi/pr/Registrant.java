@@ -1,7 +1,6 @@
 package io.blockraft.target.scsi.pr;
 
 import io.blockraft.target.scsi.ItNexus;
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -28,7 +27,7 @@ public record Registrant(String initiatorName, String isid, String targetName, i
 
   /** The registrant for the nexus itself, on its own target port or (allTgPt) on every one. */
   public static Registrant of(ItNexus n, boolean allTgPt) {
-    return new Registrant(n.initiatorName(), HexFormat.of().formatHex(n.isid()),
+    return new Registrant(n.initiatorName(), n.isidHex(),
         allTgPt ? null : n.targetName(), n.targetPortGroup(), n.relativeTargetPortId());
   }
 
@@ -40,7 +39,7 @@ public record Registrant(String initiatorName, String isid, String targetName, i
   /** True when {@code n} is one of the I_T nexuses this registrant covers. */
   public boolean matches(ItNexus n) {
     return initiatorName.equals(n.initiatorName())
-        && (isid == null || isid.equals(HexFormat.of().formatHex(n.isid())))
+        && (isid == null || isid.equals(n.isidHex()))
         && (targetName == null
             || (targetName.equals(n.targetName()) && targetPortGroup == n.targetPortGroup()));
   }
