@@ -57,10 +57,6 @@ public record PortalConfig(String host, int port, int portalGroupTag, int nodeId
         maxSessions, commandWindow, bufferBudget);
   }
 
-  public PortalConfig withBufferBudget(long bytes) {
-    return new PortalConfig(host, port, portalGroupTag, nodeId, maxRecvDataSegmentLength,
-        nopInterval, nopTimeout, maxSessions, commandWindow, bytes);
-  }
 
   SessionSettings settings() {
     return new SessionSettings(maxRecvDataSegmentLength, portalGroupTag, nodeId, nopInterval,

@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * told its nexus is gone.
  *
  * <p>Every target a session binds to gets this registry's {@link TaskSetAborter}: SPC-4
- * 5.13.11.2.5 PREEMPT AND ABORT aborts the tasks of the preempted I_T nexuses among the target's
- * live sessions ({@link TaskManager#abortTaskSets}). One portal (one registry) serves a target.
+ * 5.12.11.2.6 PREEMPT AND ABORT aborts the tasks of the I_T nexuses registered with the preempted
+ * key among the target's live sessions ({@link TaskManager#abortTaskSets}). One portal (one
+ * registry) serves a target.
  */
 public final class SessionRegistry {
   private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);

@@ -108,8 +108,7 @@ public final class TaskManager {
         all.add(h.abortTasks(lun, true));
       }
     }
-    return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]))
-        .handle((v, err) -> FUNCTION_COMPLETE);
+    return allStopped(all).thenApply(v -> FUNCTION_COMPLETE);
   }
 
   /**
@@ -132,7 +131,12 @@ public final class TaskManager {
           ? h.abortTasksExcept(issuingTask.lun(), issuingTask.tag())
           : h.abortTasks(issuingTask.lun(), true));
     }
-    return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]))
+    return allStopped(all);
+  }
+
+  /** Completes, never exceptionally, once every abort has finished (failed ones included). */
+  private static CompletableFuture<Void> allStopped(List<CompletableFuture<Void>> aborts) {
+    return CompletableFuture.allOf(aborts.toArray(new CompletableFuture<?>[0]))
         .handle((v, err) -> null);
   }
 

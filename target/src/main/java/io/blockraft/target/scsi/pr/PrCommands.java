@@ -124,20 +124,20 @@ public final class PrCommands {
       }
       PrOutRequest request = PrOutRequest.parse(cmd, p);
       return reservations.persistentReserveOut(ctx.nexus(), request)
-          .thenCompose(preempted -> abortTaskSets(ctx, preempted));
+          .thenCompose(named -> abortTaskSets(ctx, named));
     }).thenApply(v -> ScsiResponse.good());
   }
 
   /**
-   * SPC-4 5.13.11.2.5: after PREEMPT AND ABORT, the tasks of the I_T nexuses whose registrations
-   * it removed are aborted on this logical unit; completes once they have stopped.
+   * After PREEMPT AND ABORT (see the class comment), the tasks on this logical unit of the I_T
+   * nexuses of the {@code named} registrations are aborted; completes once they have stopped.
    */
   private static CompletableFuture<Void> abortTaskSets(CommandContext ctx,
-      List<Registrant> preempted) {
-    if (preempted.isEmpty()) {
+      List<Registrant> named) {
+    if (named.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    Predicate<ItNexus> lost = n -> preempted.stream().anyMatch(r -> r.matches(n));
+    Predicate<ItNexus> lost = n -> named.stream().anyMatch(r -> r.matches(n));
     return ctx.target().taskSetAborter().abortTaskSets(ctx.task(), lost);
   }
 

@@ -8,8 +8,8 @@ import io.blockraft.target.scsi.pr.PrState.Registration;
 import io.blockraft.target.scsi.pr.PrState.Reservation;
 import io.blockraft.target.scsi.pr.PrStateMachine.Transition;
 import io.blockraft.target.scsi.pr.PrStateMachine.Ua;
-import java.util.Set;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -130,8 +130,8 @@ public final class Reservations {
   /**
    * Applies one PERSISTENT RESERVE OUT. Completes when the change is durable (APTPL) or at once,
    * with the registrations whose I_T nexuses' tasks a PREEMPT AND ABORT aborts (the caller does;
-   * {@link PrStateMachine.Transition#aborted}; empty for everything else); fails with {@link ReservationConflictException} or a ScsiException, leaving
-   * the state as it was.
+   * {@link PrStateMachine.Transition#aborted}; empty for everything else); fails with
+   * {@link ReservationConflictException} or a ScsiException, leaving the state as it was.
    */
   public CompletableFuture<List<Registrant>> persistentReserveOut(ItNexus nexus,
       PrOutRequest request) {
