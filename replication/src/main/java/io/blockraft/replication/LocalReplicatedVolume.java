@@ -4,6 +4,8 @@ import io.blockraft.storage.LbaExtent;
 import io.blockraft.storage.Volume;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -27,12 +29,20 @@ public final class LocalReplicatedVolume implements ReplicatedVolume, AutoClosea
   private final Volume volume;
   private final Executor executor;
   private final byte[] uuid;
+  private final MetaTransforms transforms;
+  private final Map<String, MetaListener> listeners = new HashMap<>();
   private volatile boolean open = true;
 
   /** Opens {@code volume}, creating and storing its uuid the first time. */
   public LocalReplicatedVolume(Volume volume, Executor executor) {
+    this(volume, executor, new MetaTransforms());
+  }
+
+  /** Opens {@code volume} with the node's metadata transforms. */
+  public LocalReplicatedVolume(Volume volume, Executor executor, MetaTransforms transforms) {
     this.volume = volume;
     this.executor = executor;
+    this.transforms = transforms;
     this.uuid = loadOrCreateUuid(volume);
   }
 
@@ -134,6 +144,42 @@ public final class LocalReplicatedVolume implements ReplicatedVolume, AutoClosea
   @Override
   public CompletableFuture<Void> putMeta(String key, byte[] value) {
     return run(() -> volume.putMeta(key, value));
+  }
+
+  /**
+   * Single node: the transform runs under this volume's metadata lock, so transforms of one key
+   * are serialised; the new value is stored (synchronously durable, as every metadata write)
+   * before the result is returned.
+   */
+  @Override
+  public CompletableFuture<byte[]> transformMeta(String key, byte[] op) {
+    MetaTransform t = transforms.get(key);
+    if (t == null) {
+      return CompletableFuture.failedFuture(
+          new IllegalArgumentException("no metadata transform registered for " + key));
+    }
+    return call(() -> {
+      synchronized (listeners) {
+        byte[] current = volume.getMeta(key);
+        MetaTransform.Outcome o = t.apply(current, op);
+        if (o.value() != current) {
+          volume.putMeta(key, o.value());
+        }
+        MetaListener l = listeners.get(key);
+        if (l != null) {
+          l.applied(op, o.result(), o.value());
+        }
+        return o.result();
+      }
+    });
+  }
+
+  @Override
+  public byte[] watchMeta(String key, MetaListener listener) {
+    synchronized (listeners) {
+      listeners.put(key, listener);
+      return volume.getMeta(key);
+    }
   }
 
   private CompletableFuture<Void> run(Runnable work) {

@@ -9,10 +9,16 @@ public final class LocalVolumes {
 
   private final BlockStore store;
   private final Executor executor;
+  private final MetaTransforms transforms;
 
   public LocalVolumes(BlockStore store, Executor executor) {
+    this(store, executor, new MetaTransforms());
+  }
+
+  public LocalVolumes(BlockStore store, Executor executor, MetaTransforms transforms) {
     this.store = store;
     this.executor = executor;
+    this.transforms = transforms;
   }
 
   /**
@@ -21,6 +27,6 @@ public final class LocalVolumes {
    */
   public synchronized LocalReplicatedVolume open(String name, long blockCount, int logicalBlockSize) {
     Volume v = store.volume(name).orElseGet(() -> store.create(name, blockCount, logicalBlockSize));
-    return new LocalReplicatedVolume(v, executor);
+    return new LocalReplicatedVolume(v, executor, transforms);
   }
 }

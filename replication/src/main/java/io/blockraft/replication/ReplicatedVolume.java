@@ -51,4 +51,20 @@ public interface ReplicatedVolume {
   byte[] getMeta(String key);
 
   CompletableFuture<Void> putMeta(String key, byte[] value);
+
+  /**
+   * Runs the {@link MetaTransform} registered for {@code key} (see {@link MetaTransforms}) as one
+   * replicated step, evaluated at apply time on every replica. Completes with the transform's
+   * result once it is committed and applied on this node; fails with {@link
+   * VolumeUnavailableException} when the volume cannot serve, or with IllegalArgumentException
+   * when no transform is registered for the key.
+   */
+  CompletableFuture<byte[]> transformMeta(String key, byte[] op);
+
+  /**
+   * Watches {@code key}: {@code listener} hears of every transform of the key applied on this
+   * node from now on, in log order. Returns the key's value at the moment of registration (null
+   * when absent), so nothing applied is missed or seen twice. One listener per key.
+   */
+  byte[] watchMeta(String key, MetaListener listener);
 }

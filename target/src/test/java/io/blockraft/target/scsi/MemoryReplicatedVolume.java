@@ -1,5 +1,8 @@
 package io.blockraft.target.scsi;
 
+import io.blockraft.replication.MetaListener;
+import io.blockraft.replication.MetaTransform;
+import io.blockraft.replication.MetaTransforms;
 import io.blockraft.replication.ReplicatedVolume;
 import io.blockraft.replication.VolumeUnavailableException;
 import io.blockraft.storage.LbaExtent;
@@ -213,5 +216,39 @@ public final class MemoryReplicatedVolume implements ReplicatedVolume {
       meta.put(key, value.clone());
     }
     return CompletableFuture.completedFuture(null);
+  }
+
+  /** The node's transforms (tests register the ones they need, as the node does). */
+  public final MetaTransforms transforms = new MetaTransforms();
+  private final Map<String, MetaListener> listeners = new ConcurrentHashMap<>();
+
+  @Override
+  public synchronized CompletableFuture<byte[]> transformMeta(String key, byte[] op) {
+    MetaTransform t = transforms.get(key);
+    if (t == null) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("no transform for " + key));
+    }
+    return call(() -> {
+      synchronized (listeners) {
+        byte[] current = meta.get(key);
+        MetaTransform.Outcome o = t.apply(current, op);
+        if (o.value() != current) {
+          putMeta(key, o.value());
+        }
+        MetaListener l = listeners.get(key);
+        if (l != null) {
+          l.applied(op, o.result(), o.value());
+        }
+        return o.result();
+      }
+    });
+  }
+
+  @Override
+  public byte[] watchMeta(String key, MetaListener listener) {
+    synchronized (listeners) {
+      listeners.put(key, listener);
+      return getMeta(key);
+    }
   }
 }
