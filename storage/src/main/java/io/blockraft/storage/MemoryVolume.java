@@ -112,4 +112,10 @@ final class MemoryVolume extends UnitVolume {
       meta.put(key, value.clone());
     }
   }
+
+  @Override
+  public synchronized void putMetaAll(java.util.Map<String, byte[]> values) {
+    enter();
+    values.forEach(this::putMeta);
+  }
 }

@@ -344,6 +344,26 @@ final class RocksVolume extends UnitVolume {
     }
   }
 
+  @Override
+  public void putMetaAll(java.util.Map<String, byte[]> values) {
+    enter();
+    try (org.rocksdb.WriteBatch batch = new org.rocksdb.WriteBatch()) {
+      checkNotDeleted();
+      for (java.util.Map.Entry<String, byte[]> e : values.entrySet()) {
+        if (e.getValue() == null) {
+          batch.delete(store.metaCf, metaKey(id, e.getKey()));
+        } else {
+          batch.put(store.metaCf, metaKey(id, e.getKey()), e.getValue());
+        }
+      }
+      store.db.write(store.metaWrite, batch);
+    } catch (RocksDBException e) {
+      throw failure("putMetaAll", e);
+    } finally {
+      exit();
+    }
+  }
+
   private StorageException failure(String op, RocksDBException e) {
     return new StorageException(op + " on volume " + name() + " failed: " + e.getMessage(), e);
   }

@@ -58,4 +58,11 @@ public interface Volume {
 
   /** Stores (or with null, removes) per-volume metadata durably. */
   void putMeta(String key, byte[] value);
+
+  /**
+   * Stores several metadata values (null values remove) in one atomic step: after a crash either
+   * all of them are there or none. The replicated state machine stores a non-idempotent change
+   * together with its log index this way.
+   */
+  void putMetaAll(java.util.Map<String, byte[]> values);
 }

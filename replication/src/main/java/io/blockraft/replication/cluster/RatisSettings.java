@@ -1,0 +1,79 @@
+package io.blockraft.replication.cluster;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * The Ratis settings of a node, in one place, each with the reason it differs from the default.
+ *
+ * <ul>
+ *   <li><b>Election timeout 1-2 s</b> (default 150-300 ms): three JVMs on a small machine pause
+ *       for GC and compaction; sub-second timeouts caused needless elections, and every election
+ *       is an ALUA transition the initiators see. Failover stays within a few seconds.
+ *   <li><b>Linearizable reads with a leader lease</b>: the leader answers reads without a round
+ *       trip while its lease (a fraction of the election timeout) holds; followers use ReadIndex.
+ *   <li><b>Appender: up to 8 MiB per appendEntries</b> (default 4 MiB): an entry carries at most
+ *       {@link io.blockraft.replication.volume.RaftVolume#MAX_ENTRY_PAYLOAD} (4 MiB) of write
+ *       data, and Ratis requires every single entry to fit; several small writes share one append.
+ *       Ratis also requires the log write buffer to be at least that (it holds only headers, since
+ *       payloads go to the state machine's data log, but the check is unconditional).
+ *   <li><b>Log: 64 MiB segments; gRPC messages up to 160 MiB</b>.
+ *   <li><b>Snapshots purge the log up to the snapshot</b>; a replica that is further behind gets
+ *       the snapshot (a RocksDB checkpoint) instead of the log.
+ * </ul>
+ */
+public final class RatisSettings {
+
+  private RatisSettings() {}
+
+  public static final TimeDuration ELECTION_MIN = TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS);
+  public static final TimeDuration ELECTION_MAX = TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS);
+
+  /** Server properties for a node whose Raft storage is {@code storageDir}, listening on {@code port}. */
+  public static RaftProperties server(Path storageDir, String host, int port) {
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    GrpcConfigKeys.Server.setHost(p, host);
+    GrpcConfigKeys.Server.setPort(p, port);
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("160MB"));
+    GrpcConfigKeys.setFlowControlWindow(p, SizeInBytes.valueOf("8MB"));
+    RaftServerConfigKeys.setStorageDir(p, List.of(storageDir.toFile()));
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, ELECTION_MIN);
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, ELECTION_MAX);
+    RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(5, TimeUnit.SECONDS));
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
+    RaftServerConfigKeys.Read.setTimeout(p, TimeDuration.valueOf(5, TimeUnit.SECONDS));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(8 * 1024 * 1024 + 64 * 1024));
+    RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("8MB"));
+    RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf("4MB"));
+    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 200_000);
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 1);
+    return p;
+  }
+
+  /** Client properties for forwarding writes to a group's leader. */
+  public static RaftProperties client() {
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("160MB"));
+    GrpcConfigKeys.setFlowControlWindow(p, SizeInBytes.valueOf("8MB"));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(5, TimeUnit.SECONDS));
+    RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 1024);
+    return p;
+  }
+}

@@ -1,0 +1,185 @@
+package io.blockraft.replication.volume;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One mutating step of a volume as it travels in the Raft log: a small header (the log entry's
+ * data) plus, for WRITE and COMPARE AND WRITE, the payload, which travels separately as Ratis
+ * state-machine data (see {@link DataLog}). The header is what {@link VolumeStateMachine} parses;
+ * every field is checked before use.
+ *
+ * <pre>
+ *   WRITE            'W' lba:8 count:4              payload = count blocks
+ *   COMPARE_WRITE    'C' lba:8 count:4              payload = verify (count blocks) + data (count blocks)
+ *   UNMAP            'U' lba:8 count:8
+ *   WRITE_ZEROES     'Z' lba:8 count:8
+ *   RESIZE           'R' blocks:8
+ *   PUT_META         'M' keyLen:2 key [valueLen:4 value | -1:4 (delete)]
+ *   TRANSFORM_META   'T' keyLen:2 key opLen:4 op
+ * </pre>
+ *
+ * <p>A client request's message is {@code headerLen:4 header payload}; {@link
+ * VolumeStateMachine#startTransaction} splits it into the two parts without copying.
+ */
+public sealed interface VolumeOp {
+
+  byte WRITE = 'W';
+  byte COMPARE_WRITE = 'C';
+  byte UNMAP = 'U';
+  byte WRITE_ZEROES = 'Z';
+  byte RESIZE = 'R';
+  byte PUT_META = 'M';
+  byte TRANSFORM_META = 'T';
+
+  /** Largest metadata key or value carried in a header. */
+  int MAX_META_BYTES = 1 << 20;
+
+  /** Bytes of payload this op expects for a volume with {@code blockSize}-byte blocks. */
+  default long payloadBytes(int blockSize) {
+    return 0;
+  }
+
+  record Write(long lba, int count) implements VolumeOp {
+    @Override
+    public long payloadBytes(int blockSize) {
+      return (long) count * blockSize;
+    }
+  }
+
+  record CompareWrite(long lba, int count) implements VolumeOp {
+    @Override
+    public long payloadBytes(int blockSize) {
+      return 2L * count * blockSize;
+    }
+  }
+
+  record Unmap(long lba, long count) implements VolumeOp {}
+
+  record WriteZeroes(long lba, long count) implements VolumeOp {}
+
+  record Resize(long blocks) implements VolumeOp {}
+
+  record PutMeta(String key, byte[] value) implements VolumeOp {}
+
+  record TransformMeta(String key, byte[] op) implements VolumeOp {}
+
+  /** The header bytes of {@code op}. */
+  static byte[] encode(VolumeOp op) {
+    ByteBuffer b;
+    if (op instanceof Write w) {
+      b = ByteBuffer.allocate(13).put(WRITE).putLong(w.lba()).putInt(w.count());
+    } else if (op instanceof CompareWrite c) {
+      b = ByteBuffer.allocate(13).put(COMPARE_WRITE).putLong(c.lba()).putInt(c.count());
+    } else if (op instanceof Unmap u) {
+      b = ByteBuffer.allocate(17).put(UNMAP).putLong(u.lba()).putLong(u.count());
+    } else if (op instanceof WriteZeroes z) {
+      b = ByteBuffer.allocate(17).put(WRITE_ZEROES).putLong(z.lba()).putLong(z.count());
+    } else if (op instanceof Resize r) {
+      b = ByteBuffer.allocate(9).put(RESIZE).putLong(r.blocks());
+    } else if (op instanceof PutMeta m) {
+      byte[] k = key(m.key());
+      int vlen = m.value() == null ? 0 : m.value().length;
+      b = ByteBuffer.allocate(1 + 2 + k.length + 4 + vlen).put(PUT_META).putShort((short) k.length).put(k);
+      if (m.value() == null) {
+        b.putInt(-1);
+      } else {
+        b.putInt(vlen).put(m.value());
+      }
+    } else if (op instanceof TransformMeta t) {
+      byte[] k = key(t.key());
+      if (t.op().length > MAX_META_BYTES) {
+        throw new IllegalArgumentException("metadata op of " + t.op().length + " bytes is too large");
+      }
+      b = ByteBuffer.allocate(1 + 2 + k.length + 4 + t.op().length)
+          .put(TRANSFORM_META).putShort((short) k.length).put(k).putInt(t.op().length).put(t.op());
+    } else {
+      throw new IllegalArgumentException("unknown op " + op);
+    }
+    return b.array();
+  }
+
+  private static byte[] key(String key) {
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    if (k.length == 0 || k.length > 255) {
+      throw new IllegalArgumentException("metadata key must be 1..255 bytes");
+    }
+    return k;
+  }
+
+  /**
+   * Parses a header.
+   *
+   * @throws IllegalArgumentException for anything malformed (unknown type, short or long input,
+   *     negative counts, oversized metadata)
+   */
+  static VolumeOp decode(ByteBuffer h) {
+    try {
+      byte type = h.get();
+      VolumeOp op = switch (type) {
+        case WRITE -> new Write(h.getLong(), positive(h.getInt()));
+        case COMPARE_WRITE -> new CompareWrite(h.getLong(), positive(h.getInt()));
+        case UNMAP -> new Unmap(h.getLong(), nonNegative(h.getLong()));
+        case WRITE_ZEROES -> new WriteZeroes(h.getLong(), nonNegative(h.getLong()));
+        case RESIZE -> new Resize(positive(h.getLong()));
+        case PUT_META -> {
+          String k = readKey(h);
+          int len = h.getInt();
+          if (len == -1) {
+            yield new PutMeta(k, null);
+          }
+          yield new PutMeta(k, readBytes(h, len));
+        }
+        case TRANSFORM_META -> {
+          String k = readKey(h);
+          yield new TransformMeta(k, readBytes(h, h.getInt()));
+        }
+        default -> throw new IllegalArgumentException("unknown volume op type " + type);
+      };
+      if (h.hasRemaining()) {
+        throw new IllegalArgumentException("trailing bytes after volume op " + op);
+      }
+      return op;
+    } catch (java.nio.BufferUnderflowException e) {
+      throw new IllegalArgumentException("truncated volume op header");
+    }
+  }
+
+  private static String readKey(ByteBuffer h) {
+    int klen = h.getShort() & 0xffff;
+    if (klen == 0 || klen > 255) {
+      throw new IllegalArgumentException("metadata key length " + klen);
+    }
+    return new String(readBytes(h, klen), StandardCharsets.UTF_8);
+  }
+
+  private static byte[] readBytes(ByteBuffer h, int len) {
+    if (len < 0 || len > MAX_META_BYTES || len > h.remaining()) {
+      throw new IllegalArgumentException("metadata length " + len + " out of range");
+    }
+    byte[] out = new byte[len];
+    h.get(out);
+    return out;
+  }
+
+  private static int positive(int v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException("count must be positive: " + v);
+    }
+    return v;
+  }
+
+  private static long positive(long v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException("count must be positive: " + v);
+    }
+    return v;
+  }
+
+  private static long nonNegative(long v) {
+    if (v < 0) {
+      throw new IllegalArgumentException("count must not be negative: " + v);
+    }
+    return v;
+  }
+}

@@ -1,0 +1,591 @@
+package io.blockraft.replication.volume;
+
+import io.blockraft.replication.MetaListener;
+import io.blockraft.replication.MetaTransform;
+import io.blockraft.replication.MetaTransforms;
+import io.blockraft.replication.VolumeUnavailableException;
+import io.blockraft.storage.LbaExtent;
+import io.blockraft.storage.RocksBlockStore;
+import io.blockraft.storage.RocksConfig;
+import io.blockraft.storage.Volume;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Raft state machine of one volume replica: a thin adapter that parses each committed
+ * {@link VolumeOp} and applies it to a storage {@link Volume} (STYLE.md: thin Raft adapter).
+ *
+ * <p><b>Determinism.</b> Every op is evaluated at apply time, in log order, on every replica:
+ * sub-block writes are read-modify-written inside the store, COMPARE AND WRITE compares against
+ * the replica's own bytes, and metadata transforms run the registered pure function. An op that
+ * no longer fits (an LBA beyond a capacity a concurrent resize reduced) fails the same way
+ * everywhere and changes nothing.
+ *
+ * <p><b>Durability.</b> RocksDB's WAL is off: the Raft log (headers) plus the {@link DataLog}
+ * (payloads) are the WAL. The store keeps the index of the last applied entry under {@value
+ * #APPLIED_KEY}, written right after each entry (in the same batch for metadata transforms, which
+ * are not idempotent). With atomic flushes, a crash leaves a prefix of the writes, so at most the
+ * one entry after the stored index is partly or wholly present; replay skips what the store
+ * already holds and re-applies from there (re-applying that single entry onto its own effect
+ * gives the same bytes: writes are idempotent, and a COMPARE AND WRITE then miscompares or writes
+ * the same data). Ratis restarts replay from its latest snapshot index, which can be older than
+ * the stored index: entries in between are skipped, not re-applied.
+ *
+ * <p><b>Snapshots</b> are RocksDB checkpoints ({@link VolumeSnapshots}). The live database is in
+ * {@code <home>/db}, outside the directory Ratis replaces when it installs a snapshot; after an
+ * install the live database is rebuilt from the installed checkpoint ({@link #reinitialize}).
+ */
+public final class VolumeStateMachine extends BaseStateMachine {
+  private static final Logger log = LoggerFactory.getLogger(VolumeStateMachine.class);
+
+  static final String APPLIED_KEY = "raft.applied";
+  /** Reply status bytes (first byte of every reply message). */
+  static final byte OK = 0;
+  static final byte OUT_OF_RANGE = 1;
+  static final byte INVALID = 2;
+
+  private final VolumeSpec spec;
+  private final Path home;
+  private final MetaTransforms transforms;
+  private final RocksConfig rocks;
+  private final VolumeSnapshots snapshots = new VolumeSnapshots();
+  /** Readers of {@link #volume} hold the read lock; swapping the database takes the write lock. */
+  private final ReentrantReadWriteLock storeLock = new ReentrantReadWriteLock();
+  private RocksBlockStore store;
+  private Volume volume;
+  private DataLog dataLog;
+  /** Entries up to this index are already in the store (replay skips them). */
+  private long storedIndex;
+  private volatile long applied;
+  private volatile boolean serving;
+  private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
+  private final Map<String, MetaListener> listeners = new HashMap<>();
+  /** Payload bytes applied since the last snapshot (drives snapshots by size). */
+  private long bytesSinceSnapshot;
+  private final long snapshotBytes;
+  private volatile Runnable snapshotRequest = () -> {};
+
+  /**
+   * @param home the replica's directory (live database, data log, spec)
+   * @param snapshotBytes applied payload bytes after which a snapshot is requested
+   */
+  public VolumeStateMachine(VolumeSpec spec, Path home, MetaTransforms transforms, RocksConfig rocks,
+      long snapshotBytes) {
+    this.spec = spec;
+    this.home = home;
+    this.transforms = transforms;
+    this.rocks = rocks.withWal(false);
+    this.snapshotBytes = snapshotBytes;
+  }
+
+  public VolumeSpec spec() {
+    return spec;
+  }
+
+  /** Called when enough was written that a snapshot should be taken (the node asks Ratis). */
+  public void onSnapshotDue(Runnable request) {
+    this.snapshotRequest = request;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  @Override
+  public synchronized void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage)
+      throws IOException {
+    getLifeCycle().startAndTransition(() -> init(server, groupId, storage), IOException.class);
+  }
+
+  private void init(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
+    super.initialize(server, groupId, storage);
+    snapshots.init(storage);
+    spec.writeTo(home);
+    dataLog = DataLog.open(home.resolve("data"));
+    openLive(false);
+    SnapshotInfo s = snapshots.getLatestSnapshot();
+    TermIndex start = s != null ? s.getTermIndex() : TermIndex.valueOf(0, -1);
+    setLastAppliedTermIndex(start);
+    applied = start.getIndex();
+    serving = true;
+    log.info("volume {} (group {}): opened, stored index {}, snapshot {}", spec.name(), groupId,
+        storedIndex, s == null ? "none" : s.getTermIndex());
+  }
+
+  /** Opens the live database, first rebuilding it from the latest snapshot when asked or absent. */
+  private void openLive(boolean fromSnapshot) throws IOException {
+    Path db = home.resolve("db");
+    Path snap = snapshots.latestDir();
+    if (snap != null && (fromSnapshot || !Files.isDirectory(db))) {
+      VolumeSnapshots.deleteTree(db);
+      Path tmp = home.resolve("db.restoring");
+      VolumeSnapshots.deleteTree(tmp);
+      Files.createDirectories(tmp);
+      try (Stream<Path> files = Files.list(snap)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          if (!f.getFileName().toString().endsWith(".md5")) {
+            Files.copy(f, tmp.resolve(f.getFileName().toString()));
+          }
+        }
+      }
+      Files.move(tmp, db, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      log.info("volume {}: live database rebuilt from snapshot {}", spec.name(), snap.getFileName());
+    }
+    RocksBlockStore st = RocksBlockStore.open(db, rocks);
+    Volume v = st.volume(spec.name())
+        .orElseGet(() -> st.create(spec.name(), spec.blockCount(), spec.blockSize()));
+    byte[] idx = v.getMeta(APPLIED_KEY);
+    storedIndex = idx == null ? -1 : ByteBuffer.wrap(idx).getLong(8);
+    storeLock.writeLock().lock();
+    try {
+      store = st;
+      volume = v;
+    } finally {
+      storeLock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public synchronized void pause() {
+    serving = false;
+    LifeCycle lc = getLifeCycle();
+    if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
+      lc.transition(LifeCycle.State.PAUSING);
+      lc.transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  /** After Ratis installed a snapshot: rebuild the live database from it. */
+  @Override
+  public synchronized void reinitialize() throws IOException {
+    serving = false;
+    snapshots.reload();
+    SnapshotInfo s = snapshots.getLatestSnapshot();
+    storeLock.writeLock().lock();
+    try {
+      if (store != null) {
+        store.close();
+        store = null;
+        volume = null;
+      }
+    } finally {
+      storeLock.writeLock().unlock();
+    }
+    openLive(true);
+    if (s != null) {
+      setLastAppliedTermIndex(s.getTermIndex());
+      dataLog.truncate(s.getIndex() + 1);
+      dataLog.purge(s.getIndex());
+      advance(s.getIndex());
+    }
+    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+    serving = true;
+    log.info("volume {}: installed snapshot {}", spec.name(), s == null ? "none" : s.getTermIndex());
+  }
+
+  @Override
+  public void close() throws IOException {
+    serving = false;
+    storeLock.writeLock().lock();
+    try {
+      if (store != null) {
+        store.close();
+        store = null;
+        volume = null;
+      }
+    } finally {
+      storeLock.writeLock().unlock();
+    }
+    if (dataLog != null) {
+      dataLog.close();
+    }
+    VolumeUnavailableException closed = new VolumeUnavailableException("volume " + spec.name() + " closed");
+    waiters.values().forEach(f -> f.completeExceptionally(closed));
+    waiters.clear();
+    super.close();
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return snapshots;
+  }
+
+  @Override
+  public SnapshotInfo getLatestSnapshot() {
+    return snapshots.getLatestSnapshot();
+  }
+
+  /** Snapshot = checkpoint of the live database at the last applied index (applies are serial). */
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex ti = getLastAppliedTermIndex();
+    if (ti == null || ti.getIndex() <= 0) {
+      return -1;
+    }
+    storeLock.readLock().lock();
+    try {
+      RocksBlockStore st = store;
+      if (st == null) {
+        return -1;
+      }
+      snapshots.take(ti, st::checkpoint);
+    } finally {
+      storeLock.readLock().unlock();
+    }
+    snapshots.cleanupOldSnapshots(null);
+    bytesSinceSnapshot = 0;
+    // payloads Ratis no longer keeps (it purges its log up to the snapshot) are not needed either
+    long logStart = getServer().join().getDivision(getGroupId()).getRaftLog().getStartIndex();
+    if (logStart > 0) {
+      dataLog.purge(Math.min(logStart - 1, ti.getIndex()));
+    }
+    log.info("volume {}: snapshot at {}", spec.name(), ti);
+    return ti.getIndex();
+  }
+
+  // ---------------------------------------------------------------- log path
+
+  /** Splits a request {@code headerLen:4 header payload} into log data and state-machine data. */
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    ByteString content = request.getMessage().getContent();
+    if (content.size() < 4) {
+      throw new IOException("volume request too short");
+    }
+    int hlen = content.substring(0, 4).asReadOnlyByteBuffer().getInt();
+    if (hlen <= 0 || hlen > content.size() - 4) {
+      throw new IOException("volume request header length " + hlen + " out of range");
+    }
+    ByteString header = content.substring(4, 4 + hlen);
+    ByteString payload = content.substring(4 + hlen);
+    TransactionContext.Builder b = TransactionContext.newBuilder().setStateMachine(this)
+        .setClientRequest(request).setLogData(header);
+    if (!payload.isEmpty()) {
+      b.setStateMachineData(payload);
+    }
+    return b.build();
+  }
+
+  /** Ratis keeps only headers in its log; the payload goes to the data log. */
+  @Override
+  public CompletableFuture<?> write(LogEntryProto entry, TransactionContext context) {
+    ByteString data = entry.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
+    try {
+      dataLog.append(entry.getIndex(), data.asReadOnlyByteBuffer());
+      return CompletableFuture.completedFuture(null);
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> flush(long logIndex) {
+    try {
+      dataLog.flush(logIndex);
+      return CompletableFuture.completedFuture(null);
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> truncate(long logIndex) {
+    try {
+      dataLog.truncate(logIndex);
+      return CompletableFuture.completedFuture(null);
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** The payload of an entry, for a follower that needs it (the leader's cache no longer has it). */
+  @Override
+  public CompletableFuture<ByteString> read(LogEntryProto entry, TransactionContext context) {
+    try {
+      return CompletableFuture.completedFuture(
+          UnsafeByteOperations.unsafeWrap(dataLog.read(entry.getIndex())));
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    super.notifyTermIndexUpdated(term, index);
+    advance(index);
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    long index = entry.getIndex();
+    Message reply;
+    if (index <= storedIndex) {
+      reply = Message.valueOf(ByteString.copyFrom(new byte[] {OK}));
+    } else {
+      reply = apply(trx, entry, index);
+    }
+    updateLastAppliedTermIndex(entry.getTerm(), index);
+    advance(index);
+    if (bytesSinceSnapshot >= snapshotBytes) {
+      bytesSinceSnapshot = Long.MIN_VALUE / 2; // asked once; takeSnapshot resets it
+      snapshotRequest.run();
+    }
+    return CompletableFuture.completedFuture(reply);
+  }
+
+  private Message apply(TransactionContext trx, LogEntryProto entry, long index) {
+    StateMachineLogEntryProto sm = entry.getStateMachineLogEntry();
+    VolumeOp op;
+    try {
+      op = VolumeOp.decode(sm.getLogData().asReadOnlyByteBuffer());
+    } catch (IllegalArgumentException e) {
+      log.warn("volume {}: entry {} is not a volume op ({}); skipped", spec.name(), index, e.getMessage());
+      return status(INVALID);
+    }
+    storeLock.readLock().lock();
+    try {
+      Volume v = volume;
+      byte[] appliedBytes = ByteBuffer.allocate(16).putLong(entry.getTerm()).putLong(index).array();
+      if (op instanceof VolumeOp.TransformMeta t) {
+        return applyTransform(v, t, appliedBytes);
+      }
+      Message reply = applyData(v, op, trx, sm, index);
+      v.putMeta(APPLIED_KEY, appliedBytes);
+      return reply;
+    } finally {
+      storeLock.readLock().unlock();
+    }
+  }
+
+  private Message applyData(Volume v, VolumeOp op, TransactionContext trx, StateMachineLogEntryProto sm,
+      long index) {
+    int bs = v.logicalBlockSize();
+    ByteBuffer payload = null;
+    long need = op.payloadBytes(bs);
+    if (need > 0) {
+      payload = payload(trx, sm, index);
+      if (payload.remaining() != need) {
+        log.warn("volume {}: entry {} carries {} payload bytes, {} expected; skipped", spec.name(),
+            index, payload.remaining(), need);
+        return status(INVALID);
+      }
+      bytesSinceSnapshot += need;
+    }
+    try {
+      if (op instanceof VolumeOp.Write w) {
+        if (!fits(v, w.lba(), w.count())) {
+          return status(OUT_OF_RANGE);
+        }
+        v.write(w.lba(), w.count(), payload);
+      } else if (op instanceof VolumeOp.CompareWrite c) {
+        if (!fits(v, c.lba(), c.count())) {
+          return status(OUT_OF_RANGE);
+        }
+        int half = c.count() * bs;
+        ByteBuffer verify = payload.slice(payload.position(), half);
+        ByteBuffer data = payload.slice(payload.position() + half, half);
+        long r = v.compareAndWrite(c.lba(), c.count(), verify, data);
+        return Message.valueOf(UnsafeByteOperations.unsafeWrap(
+            ByteBuffer.allocate(9).put(OK).putLong(r).flip()));
+      } else if (op instanceof VolumeOp.Unmap u) {
+        if (!fits(v, u.lba(), u.count())) {
+          return status(OUT_OF_RANGE);
+        }
+        v.unmap(u.lba(), u.count());
+      } else if (op instanceof VolumeOp.WriteZeroes z) {
+        if (!fits(v, z.lba(), z.count())) {
+          return status(OUT_OF_RANGE);
+        }
+        v.writeZeroes(z.lba(), z.count());
+      } else if (op instanceof VolumeOp.Resize r) {
+        v.resize(r.blocks());
+      } else if (op instanceof VolumeOp.PutMeta m) {
+        v.putMeta(m.key(), m.value());
+      }
+      return status(OK);
+    } catch (IllegalArgumentException e) {
+      return status(INVALID);
+    }
+  }
+
+  private static boolean fits(Volume v, long lba, long count) {
+    return lba >= 0 && count >= 0 && lba <= v.blockCount() - count;
+  }
+
+  private ByteBuffer payload(TransactionContext trx, StateMachineLogEntryProto sm, long index) {
+    ByteString d = sm.getStateMachineEntry().getStateMachineData();
+    if (d.isEmpty() && trx.getStateMachineLogEntry() != null) {
+      d = trx.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
+    }
+    if (!d.isEmpty()) {
+      return d.asReadOnlyByteBuffer();
+    }
+    try {
+      return dataLog.read(index);
+    } catch (IOException e) {
+      throw new UncheckedIOException("payload of entry " + index + " unreadable", e);
+    }
+  }
+
+  private Message applyTransform(Volume v, VolumeOp.TransformMeta t, byte[] appliedBytes) {
+    MetaTransform fn = transforms.get(t.key());
+    if (fn == null) {
+      log.warn("volume {}: no transform for metadata key {}; entry skipped", spec.name(), t.key());
+      v.putMeta(APPLIED_KEY, appliedBytes);
+      return status(INVALID);
+    }
+    synchronized (listeners) {
+      byte[] current = v.getMeta(t.key());
+      MetaTransform.Outcome o = fn.apply(current, t.op());
+      Map<String, byte[]> batch = new HashMap<>();
+      batch.put(APPLIED_KEY, appliedBytes);
+      if (o.value() != current) {
+        batch.put(t.key(), o.value());
+      }
+      v.putMetaAll(batch);
+      MetaListener l = listeners.get(t.key());
+      if (l != null) {
+        try {
+          l.applied(t.op(), o.result(), o.value());
+        } catch (RuntimeException e) {
+          log.warn("volume {}: listener of {} failed: {}", spec.name(), t.key(), e.toString());
+        }
+      }
+      byte[] r = o.result();
+      return Message.valueOf(UnsafeByteOperations.unsafeWrap(
+          ByteBuffer.allocate(1 + r.length).put(OK).put(r).flip()));
+    }
+  }
+
+  private static Message status(byte s) {
+    return Message.valueOf(ByteString.copyFrom(new byte[] {s}));
+  }
+
+  // ---------------------------------------------------------------- local access
+
+  /** Linearizable reads go through Ratis's read path; the query itself returns nothing. */
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    return CompletableFuture.completedFuture(Message.EMPTY);
+  }
+
+  /** Completes once this replica has applied {@code index}. */
+  CompletableFuture<Void> awaitApplied(long index) {
+    if (applied >= index) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> f = waiters.computeIfAbsent(index, i -> new CompletableFuture<>());
+    if (applied >= index) {
+      waiters.remove(index, f);
+      f.complete(null);
+    }
+    return f;
+  }
+
+  private void advance(long index) {
+    if (index > applied) {
+      applied = index;
+    }
+    ConcurrentNavigableMap<Long, CompletableFuture<Void>> done = waiters.headMap(applied, true);
+    while (!done.isEmpty()) {
+      Map.Entry<Long, CompletableFuture<Void>> e = done.pollFirstEntry();
+      if (e != null) {
+        e.getValue().complete(null);
+      }
+    }
+  }
+
+  long appliedIndex() {
+    return applied;
+  }
+
+  boolean serving() {
+    return serving;
+  }
+
+  /** Runs {@code work} against the live volume under the read lock; fails when not serving. */
+  <T> T withVolume(java.util.function.Function<Volume, T> work) {
+    storeLock.readLock().lock();
+    try {
+      Volume v = volume;
+      if (v == null || !serving) {
+        throw new VolumeUnavailableException("volume " + spec.name() + " is not serving on this node");
+      }
+      return work.apply(v);
+    } finally {
+      storeLock.readLock().unlock();
+    }
+  }
+
+  void read(long lba, int count, ByteBuffer dst) {
+    withVolume(v -> {
+      v.read(lba, count, dst);
+      return null;
+    });
+  }
+
+  LbaExtent lbaStatus(long lba, long max) {
+    return withVolume(v -> v.lbaStatus(lba, max));
+  }
+
+  long blockCount() {
+    storeLock.readLock().lock();
+    try {
+      return volume == null ? spec.blockCount() : volume.blockCount();
+    } finally {
+      storeLock.readLock().unlock();
+    }
+  }
+
+  byte[] getMeta(String key) {
+    return withVolume(v -> v.getMeta(key));
+  }
+
+  byte[] watchMeta(String key, MetaListener l) {
+    synchronized (listeners) {
+      listeners.put(key, l);
+      return getMeta(key);
+    }
+  }
+
+  /** Wraps a 16-byte buffer read back from {@link #APPLIED_KEY}, for tests. */
+  long storedAppliedIndex() {
+    return withVolume(v -> {
+      byte[] b = v.getMeta(APPLIED_KEY);
+      return b == null ? -1L : ByteBuffer.wrap(b).getLong(8);
+    });
+  }
+
+  static UncheckedIOException unchecked(IOException e) {
+    return new UncheckedIOException(e);
+  }
+}
