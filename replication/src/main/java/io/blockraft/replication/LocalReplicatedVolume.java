@@ -30,7 +30,7 @@ public final class LocalReplicatedVolume implements ReplicatedVolume, AutoClosea
   private final Executor executor;
   private final byte[] uuid;
   private final MetaTransforms transforms;
-  private final Map<String, MetaListener> listeners = new HashMap<>();
+  private final io.blockraft.replication.MetaListeners listeners = new io.blockraft.replication.MetaListeners();
   private volatile boolean open = true;
 
   /** Opens {@code volume}, creating and storing its uuid the first time. */
@@ -165,10 +165,7 @@ public final class LocalReplicatedVolume implements ReplicatedVolume, AutoClosea
         if (o.value() != current) {
           volume.putMeta(key, o.value());
         }
-        MetaListener l = listeners.get(key);
-        if (l != null) {
-          l.applied(op, o.result(), o.value());
-        }
+        listeners.notify(key, op, o.result(), o.value());
         return o.result();
       }
     });
@@ -177,7 +174,7 @@ public final class LocalReplicatedVolume implements ReplicatedVolume, AutoClosea
   @Override
   public byte[] watchMeta(String key, MetaListener listener) {
     synchronized (listeners) {
-      listeners.put(key, listener);
+      listeners.add(key, listener);
       return volume.getMeta(key);
     }
   }

@@ -64,7 +64,8 @@ public interface ReplicatedVolume {
   /**
    * Watches {@code key}: {@code listener} hears of every transform of the key applied on this
    * node from now on, in log order. Returns the key's value at the moment of registration (null
-   * when absent), so nothing applied is missed or seen twice. One listener per key.
+   * when absent), so nothing applied is missed or seen twice. A key may have several listeners
+   * (one per logical unit over the volume).
    */
   byte[] watchMeta(String key, MetaListener listener);
 }

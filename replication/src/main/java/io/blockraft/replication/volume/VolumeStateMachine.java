@@ -86,7 +86,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
   private volatile long applied;
   private volatile boolean serving;
   private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
-  private final Map<String, MetaListener> listeners = new HashMap<>();
+  private final io.blockraft.replication.MetaListeners listeners = new io.blockraft.replication.MetaListeners();
   /** Payload bytes applied since the last snapshot (drives snapshots by size). */
   private long bytesSinceSnapshot;
   private final long snapshotBytes;
@@ -337,6 +337,21 @@ public final class VolumeStateMachine extends BaseStateMachine {
     }
   }
 
+  /** One line per leader change (ARCHITECTURE.md, logs). */
+  @Override
+  public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
+      org.apache.ratis.protocol.RaftPeerId newLeader) {
+    log.info("volume {}: leader is now {} (seen by {})", spec.name(), newLeader, member.getPeerId());
+    leaderListener.accept(newLeader == null ? null : newLeader.toString());
+  }
+
+  private volatile java.util.function.Consumer<String> leaderListener = l -> {};
+
+  /** Told the new leader's peer id (or null) on every leader change this replica sees. */
+  public void onLeaderChange(java.util.function.Consumer<String> listener) {
+    this.leaderListener = listener;
+  }
+
   @Override
   public void notifyTermIndexUpdated(long term, long index) {
     super.notifyTermIndexUpdated(term, index);
@@ -472,14 +487,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
         batch.put(t.key(), o.value());
       }
       v.putMetaAll(batch);
-      MetaListener l = listeners.get(t.key());
-      if (l != null) {
-        try {
-          l.applied(t.op(), o.result(), o.value());
-        } catch (RuntimeException e) {
-          log.warn("volume {}: listener of {} failed: {}", spec.name(), t.key(), e.toString());
-        }
-      }
+      listeners.notify(t.key(), t.op(), o.result(), o.value());
       byte[] r = o.result();
       return Message.valueOf(UnsafeByteOperations.unsafeWrap(
           ByteBuffer.allocate(1 + r.length).put(OK).put(r).flip()));
@@ -572,7 +580,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
 
   byte[] watchMeta(String key, MetaListener l) {
     synchronized (listeners) {
-      listeners.put(key, l);
+      listeners.add(key, l);
       return getMeta(key);
     }
   }

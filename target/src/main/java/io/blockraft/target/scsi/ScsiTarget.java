@@ -37,6 +37,7 @@ public final class ScsiTarget {
 
   public void map(int lun, LogicalUnit lu) {
     luns.put(lun, lu);
+    lu.reservations().mappedAt(this, lun); // PREEMPT AND ABORT from other nodes aborts here
   }
 
   public LogicalUnit lu(int lun) {
@@ -85,11 +86,16 @@ public final class ScsiTarget {
     return dispatcher.taskManagement(nexus, fn, lunField);
   }
 
-  /** The nexus ended (session closed); drops per-nexus state that SPC says does not survive. */
-  public void nexusLost(ItNexus nexus) {
+  /**
+   * The nexus ended (session closed or logged out); drops per-nexus state that SPC says does not
+   * survive. Completes once the replicated part (an SPC-2 reservation's release) is applied here.
+   */
+  public java.util.concurrent.CompletableFuture<Void> nexusLost(ItNexus nexus) {
+    java.util.List<java.util.concurrent.CompletableFuture<Void>> done = new java.util.ArrayList<>();
     for (LogicalUnit lu : luns.values()) {
-      lu.reservations().nexusLost(nexus);
+      done.add(lu.reservations().nexusLost(nexus));
       lu.setRemovalPrevented(nexus, false); // SPC-4 6.13: prevent ends with the I_T nexus
     }
+    return java.util.concurrent.CompletableFuture.allOf(done.toArray(new java.util.concurrent.CompletableFuture<?>[0]));
   }
 }

@@ -6,6 +6,7 @@ import io.blockraft.replication.MetaTransforms;
 import io.blockraft.replication.ReplicatedVolume;
 import io.blockraft.replication.VolumeUnavailableException;
 import io.blockraft.storage.LbaExtent;
+import io.blockraft.target.scsi.pr.PrTransform;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Map;
@@ -218,36 +219,68 @@ public final class MemoryReplicatedVolume implements ReplicatedVolume {
     return CompletableFuture.completedFuture(null);
   }
 
-  /** The node's transforms (tests register the ones they need, as the node does). */
-  public final MetaTransforms transforms = new MetaTransforms();
-  private final Map<String, MetaListener> listeners = new ConcurrentHashMap<>();
+  /**
+   * The node's transforms: the reservation transform is registered, as the node does before
+   * volumes open; tests may register more.
+   */
+  public final MetaTransforms transforms = PrTransform.register(new MetaTransforms());
+  private final io.blockraft.replication.MetaListeners listeners = new io.blockraft.replication.MetaListeners();
+  private volatile MetaLog metaLog = (origin, key, op) -> origin.applyMeta(key, op);
+
+  /**
+   * How {@link #transformMeta} reaches the replicas: by default this volume alone; a shared log
+   * (a test's stand-in for the Raft log) applies it to every replica in one order.
+   */
+  @FunctionalInterface
+  public interface MetaLog {
+    /** Applies {@code op} on every replica and returns {@code origin}'s result. */
+    byte[] append(MemoryReplicatedVolume origin, String key, byte[] op);
+  }
+
+  /** Routes every later {@link #transformMeta} through {@code log}. */
+  public void setMetaLog(MetaLog log) {
+    this.metaLog = log;
+  }
 
   @Override
-  public synchronized CompletableFuture<byte[]> transformMeta(String key, byte[] op) {
-    MetaTransform t = transforms.get(key);
-    if (t == null) {
+  public CompletableFuture<byte[]> transformMeta(String key, byte[] op) {
+    if (transforms.get(key) == null) {
       return CompletableFuture.failedFuture(new IllegalArgumentException("no transform for " + key));
     }
-    return call(() -> {
-      synchronized (listeners) {
-        byte[] current = meta.get(key);
-        MetaTransform.Outcome o = t.apply(current, op);
-        if (o.value() != current) {
-          putMeta(key, o.value());
-        }
-        MetaListener l = listeners.get(key);
-        if (l != null) {
-          l.applied(op, o.result(), o.value());
-        }
-        return o.result();
+    if (!ready) {
+      return CompletableFuture.failedFuture(new VolumeUnavailableException(name + " not ready"));
+    }
+    try {
+      return CompletableFuture.completedFuture(metaLog.append(this, key, op));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * This replica's apply of one transform: runs it on this replica's value, stores the new value
+   * and tells the listener, atomically; returns the transform's result.
+   */
+  public byte[] applyMeta(String key, byte[] op) {
+    MetaTransform t = transforms.get(key);
+    if (t == null) {
+      throw new IllegalArgumentException("no transform for " + key);
+    }
+    synchronized (listeners) {
+      byte[] current = meta.get(key);
+      MetaTransform.Outcome o = t.apply(current, op);
+      if (o.value() != current) {
+        putMeta(key, o.value());
       }
-    });
+      listeners.notify(key, op, o.result(), o.value());
+      return o.result();
+    }
   }
 
   @Override
   public byte[] watchMeta(String key, MetaListener listener) {
     synchronized (listeners) {
-      listeners.put(key, listener);
+      listeners.add(key, listener);
       return getMeta(key);
     }
   }

@@ -33,23 +33,37 @@ public final class ScsiHarness {
   private final ScsiTarget target;
   private final LogicalUnit lu;
   private final MemoryReplicatedVolume volume;
+  private final int portGroup;
   private final ItNexus nexus;
   private final AtomicInteger tags = new AtomicInteger();
 
-  private ScsiHarness(ScsiTarget target, LogicalUnit lu, MemoryReplicatedVolume volume) {
+  private ScsiHarness(ScsiTarget target, LogicalUnit lu, MemoryReplicatedVolume volume,
+      int portGroup) {
     this.target = target;
     this.lu = lu;
     this.volume = volume;
+    this.portGroup = portGroup;
     this.nexus = nexus("iqn.2024-01.test:initiator");
   }
 
   /** A target with LUN 0 of {@code blocks} blocks of {@code blockSize} bytes. */
   public static ScsiHarness create(int blockSize, long blocks, boolean readOnly) {
+    return create(new MemoryReplicatedVolume("vol0", blockSize, blocks), readOnly, TPG);
+  }
+
+  /**
+   * One node's view of a volume: the target with LUN 0 over {@code volume}, whose nexuses come in
+   * through target port group (and relative target port) {@code portGroup}, the node id.
+   */
+  public static ScsiHarness create(MemoryReplicatedVolume volume, int portGroup) {
+    return create(volume, false, portGroup);
+  }
+
+  private static ScsiHarness create(MemoryReplicatedVolume volume, boolean readOnly, int portGroup) {
     ScsiTarget t = new ScsiTarget(TARGET_NAME);
-    MemoryReplicatedVolume v = new MemoryReplicatedVolume("vol0", blockSize, blocks);
-    LogicalUnit lu = new LogicalUnit(v, readOnly);
+    LogicalUnit lu = new LogicalUnit(volume, readOnly);
     t.map(0, lu);
-    return new ScsiHarness(t, lu, v);
+    return new ScsiHarness(t, lu, volume, portGroup);
   }
 
   public ScsiTarget target() {
@@ -90,7 +104,7 @@ public final class ScsiHarness {
   }
 
   public ItNexus newNexus(String initiator, byte[] isid) {
-    return new ItNexus(initiator, isid, TARGET_NAME, TPG, REL_PORT);
+    return new ItNexus(initiator, isid, TARGET_NAME, portGroup, portGroup);
   }
 
   /** Clears every pending unit attention of {@code n} on every mapped LU. */

@@ -44,7 +44,13 @@ final class ControlRequests {
       conn.send(TargetPdus.logoutResponse(itt, 1), IscsiConnection.StatSn.ADVANCE);
       return;
     }
-    conn.abortTasks(null, false).whenComplete((v, err) -> conn.runOnLoop(() -> {
+    IscsiSession session = conn.session();
+    // the session ends with this logout (one connection per session): release what ends with the
+    // I_T nexus before answering, so the initiator's next command on any path sees it released
+    conn.abortTasks(null, false).thenCompose(v -> session != null && session.target() != null
+        ? session.target().nexusLost(session.nexus())
+        : java.util.concurrent.CompletableFuture.completedFuture(null))
+        .whenComplete((v, err) -> conn.runOnLoop(() -> {
       if (!conn.isFullFeature()) {
         return;
       }

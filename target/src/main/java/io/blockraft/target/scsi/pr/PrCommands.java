@@ -30,6 +30,10 @@ import java.util.function.Predicate;
  * ABORTED status (TAS=1, Control mode page), the issuer's without a response.
  * {@link Reservations} says which registrations are named, the transport aborts
  * ({@link TaskSetAborter}), and GOOD is returned only once every aborted task has stopped.
+ * Other nodes abort their own nexuses' tasks when they apply the change ({@link Reservations}).
+ *
+ * <p>Every change is replicated ({@link PrTransform}): PERSISTENT RESERVE OUT, RESERVE and
+ * RELEASE answer only once the change is applied on this node.
  */
 public final class PrCommands {
   public static final int RESERVE_6 = 0x16;
@@ -151,11 +155,10 @@ public final class PrCommands {
     if (unsupported != 0) {
       throw ScsiException.invalidCdbField(1, 31 - Integer.numberOfLeadingZeros(unsupported));
     }
-    if (op == RESERVE_6 || op == RESERVE_10) {
-      ctx.lu().reservations().reserve(ctx.nexus());
-    } else {
-      ctx.lu().reservations().release(ctx.nexus());
-    }
-    return CommandContext.good();
+    Reservations reservations = ctx.lu().reservations();
+    CompletableFuture<Void> applied = op == RESERVE_6 || op == RESERVE_10
+        ? reservations.reserve(ctx.nexus())
+        : reservations.release(ctx.nexus());
+    return applied.thenApply(v -> ScsiResponse.good()); // once replicated and applied here
   }
 }

@@ -1,32 +1,43 @@
 package io.blockraft.target.scsi.pr;
 
+import static io.blockraft.target.scsi.pr.PrWire.readCount;
+import static io.blockraft.target.scsi.pr.PrWire.readFlag;
+import static io.blockraft.target.scsi.pr.PrWire.readNexus;
+import static io.blockraft.target.scsi.pr.PrWire.readRegistrant;
+import static io.blockraft.target.scsi.pr.PrWire.writeNexus;
+import static io.blockraft.target.scsi.pr.PrWire.writeRegistrant;
+
+import io.blockraft.target.scsi.ItNexus;
 import io.blockraft.target.scsi.pr.PrState.Registration;
 import io.blockraft.target.scsi.pr.PrState.Reservation;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Binary form of a {@link PrState}, kept in the volume metadata under "pr" while APTPL is set
- * (SPC-4 5.13.5: registrations and the reservation persist through power loss). Versioned, all
- * counts bounded on decode.
+ * Binary form of a {@link ReservationState}, the value of the replicated metadata key "pr"
+ * (SPC-4 5.13 persistent reservations plus the SPC-2 5.5.1 holder). Versioned; every count is
+ * bounded and the record must be consumed exactly.
+ *
+ * <ul>
+ *   <li>version 1 (older nodes, written only while APTPL was set): the {@link PrState} alone;
+ *       decoded with no SPC-2 holder;
+ *   <li>version 2: the {@link PrState}, then the SPC-2 holder's I_T nexus (or none).
+ * </ul>
  */
 public final class PrStateCodec {
   private static final int MAGIC = 0x42525052; // "BRPR"
-  private static final int VERSION = 1;
+  private static final int VERSION_PR_ONLY = 1;
+  private static final int VERSION = 2;
 
   private PrStateCodec() {}
 
-  public static byte[] encode(PrState s) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
+  public static byte[] encode(ReservationState v) {
+    return PrWire.encode(out -> {
       out.writeInt(MAGIC);
       out.writeByte(VERSION);
+      PrState s = v.pr();
       out.writeInt(s.generation());
       out.writeBoolean(s.aptpl());
       out.writeInt(s.registrations().size());
@@ -43,68 +54,44 @@ public final class PrStateCodec {
           writeRegistrant(out, res.holder());
         }
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      writeNexus(out, v.spc2Holder());
+    });
+  }
+
+  /** Decodes {@link #encode} output (and version 1); IllegalArgumentException on anything else. */
+  public static ReservationState decode(byte[] b) {
+    return PrWire.decode(b, "reservation state record", PrStateCodec::read);
+  }
+
+  private static ReservationState read(DataInputStream in) throws IOException {
+    if (in.readInt() != MAGIC) {
+      throw new IllegalArgumentException("not a reservation state record");
     }
-    return bytes.toByteArray();
-  }
-
-  /** Decodes {@link #encode} output; throws IllegalArgumentException on anything malformed. */
-  public static PrState decode(byte[] b) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
-      if (in.readInt() != MAGIC || in.readUnsignedByte() != VERSION) {
-        throw new IllegalArgumentException("not a PR state record");
-      }
-      int generation = in.readInt();
-      boolean aptpl = in.readBoolean();
-      int n = in.readInt();
-      if (n < 0 || n > PrStateMachine.MAX_REGISTRATIONS) {
-        throw new IllegalArgumentException("bad registration count " + n);
-      }
-      List<Registration> regs = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        regs.add(new Registration(readRegistrant(in), in.readLong()));
-      }
-      Reservation res = null;
-      if (in.readBoolean()) {
-        PrType type = PrType.of(in.readUnsignedByte());
-        if (type == null) {
-          throw new IllegalArgumentException("bad reservation type");
-        }
-        Registrant holder = in.readBoolean() ? readRegistrant(in) : null;
-        res = new Reservation(type, holder);
-      }
-      return new PrState(generation, regs, res, aptpl);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("truncated PR state record", e);
+    int version = in.readUnsignedByte();
+    if (version != VERSION && version != VERSION_PR_ONLY) {
+      throw new IllegalArgumentException("unknown reservation state version " + version);
     }
-  }
-
-  private static void writeRegistrant(DataOutputStream out, Registrant r) throws IOException {
-    out.writeUTF(r.initiatorName());
-    writeNullable(out, r.isid());
-    writeNullable(out, r.targetName());
-    out.writeInt(r.targetPortGroup());
-    out.writeInt(r.relativeTargetPort());
-  }
-
-  private static Registrant readRegistrant(DataInputStream in) throws IOException {
-    String name = in.readUTF();
-    String isid = readNullable(in);
-    String target = readNullable(in);
-    int tpg = in.readInt();
-    int rtpi = in.readInt();
-    return new Registrant(name, isid, target, tpg, rtpi);
-  }
-
-  private static void writeNullable(DataOutputStream out, String s) throws IOException {
-    out.writeBoolean(s != null);
-    if (s != null) {
-      out.writeUTF(s);
+    int generation = in.readInt();
+    boolean aptpl = readFlag(in);
+    int n = readCount(in, PrStateMachine.MAX_REGISTRATIONS, "registration");
+    List<Registration> regs = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Registration r = new Registration(readRegistrant(in), in.readLong());
+      if (r.key() == 0) {
+        throw new IllegalArgumentException("registration with key zero");
+      }
+      regs.add(r);
     }
-  }
-
-  private static String readNullable(DataInputStream in) throws IOException {
-    return in.readBoolean() ? in.readUTF() : null;
+    Reservation res = null;
+    if (readFlag(in)) {
+      PrType type = PrType.of(in.readUnsignedByte());
+      if (type == null) {
+        throw new IllegalArgumentException("bad reservation type");
+      }
+      Registrant holder = readFlag(in) ? readRegistrant(in) : null;
+      res = new Reservation(type, holder);
+    }
+    ItNexus spc2Holder = version == VERSION ? readNexus(in) : null;
+    return new ReservationState(new PrState(generation, regs, res, aptpl), spc2Holder);
   }
 }

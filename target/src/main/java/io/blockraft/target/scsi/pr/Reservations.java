@@ -1,17 +1,20 @@
 package io.blockraft.target.scsi.pr;
 
+import io.blockraft.replication.ReplicatedVolume;
 import io.blockraft.target.scsi.ItNexus;
 import io.blockraft.target.scsi.LogicalUnit;
+import io.blockraft.target.scsi.ScsiTarget;
 import io.blockraft.target.scsi.dispatch.ConflictClass;
 import io.blockraft.target.scsi.dispatch.ReservationConflictException;
+import io.blockraft.target.scsi.pr.PrOp.Kind;
 import io.blockraft.target.scsi.pr.PrState.Registration;
 import io.blockraft.target.scsi.pr.PrState.Reservation;
-import io.blockraft.target.scsi.pr.PrStateMachine.Transition;
 import io.blockraft.target.scsi.pr.PrStateMachine.Ua;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,68 +22,93 @@ import org.slf4j.LoggerFactory;
  * Reservation state of one LU: SPC-4 5.13 persistent reservations and SPC-2 7.21/7.17
  * RESERVE/RELEASE reservations, with the SPC-4 5.13.3 exceptions (CRH=1) between the two.
  *
- * <p>The persistent state is an immutable {@link PrState} changed only through the pure
- * {@link PrStateMachine}; this class serialises those changes under one lock, delivers the unit
- * attentions they produce and persists the state to the volume metadata ("pr") while APTPL is set.
- * {@link #conflicts} reads volatile snapshots without locking: it runs for every command.
+ * <p>Replicated: every change (PERSISTENT RESERVE OUT, RESERVE, RELEASE, the SPC-2 holder's
+ * nexus loss, LU/target reset, power on) is one {@link PrOp} through
+ * {@code volume.transformMeta("pr", op)}, evaluated by {@link PrTransform} at apply time on every
+ * replica, so every node holds the same {@link ReservationState}. This class never changes its
+ * snapshot on its own: the listener it gives {@code watchMeta} hears every applied operation, from
+ * any node, in log order, on every node, and there swaps the snapshot, establishes the
+ * unit attentions for this node's I_T nexuses (never the issuer's) and, for a PREEMPT AND ABORT
+ * issued at another node, aborts this node's tasks of the named registrations
+ * ({@link PreemptAborts}). {@link #conflicts} reads the snapshot without locking: it runs for
+ * every command.
  *
  * <p>The SPC-2 reservation belongs to one I_T nexus and is released by RELEASE from that nexus,
  * by its loss, and by LOGICAL UNIT RESET / target reset. While it exists every PERSISTENT RESERVE
  * IN/OUT conflicts (SPC-2 5.5.1) and other I_T nexuses may only run the commands SPC-2 Table B.1
  * allows (INQUIRY, REQUEST SENSE, REPORT LUNS, RELEASE, LOG SENSE, READ CAPACITY, ...).
+ *
+ * <p>APTPL and power loss (SPC-4 5.13.5): the state is always replicated, whatever APTPL says,
+ * because a reservation must hold on every node of the cluster. In a cluster a node restart is not
+ * a power loss of the LU (the LU lives on in the other replicas), so the state simply survives
+ * it. A single node's restart is the LU's power cycle: the node then calls
+ * {@link #powerOnWithoutAptpl}, which drops what SPC-4 says does not survive it (without APTPL
+ * every registration and the reservation; the SPC-2 reservation always).
  */
 public final class Reservations {
   private static final Logger log = LoggerFactory.getLogger(Reservations.class);
-  static final String META_KEY = "pr";
 
   private final LogicalUnit lu;
-  private final Object lock = new Object();
-  private volatile PrState state = PrState.EMPTY;
-  private volatile ItNexus spc2Holder;
-  /** I_T nexuses that addressed this LU: where registrant-wide unit attentions go. */
+  /** The snapshot; set by the listener only (and once, first, by the constructor). */
+  private final AtomicReference<ReservationState> current = new AtomicReference<>();
+  /** This node's I_T nexuses that addressed this LU: where unit attentions go. */
   private final Set<ItNexus> knownNexuses = ConcurrentHashMap.newKeySet();
-  /** Metadata writes are chained so they reach the volume in the order of the changes. */
-  private CompletableFuture<Void> persisted = CompletableFuture.completedFuture(null);
+  /** This node's nexuses that sent RESERVE: their loss may release the SPC-2 reservation. */
+  private final Set<ItNexus> reserving = ConcurrentHashMap.newKeySet();
+  private final PreemptAborts aborts = new PreemptAborts();
 
+  /** Starts watching the volume's reservation state (the value it has now is the first snapshot). */
   public Reservations(LogicalUnit lu) {
     this.lu = lu;
-    this.state = load(lu);
+    ReplicatedVolume v = lu.volume();
+    ReservationState first = initial(v.name(), v.watchMeta(PrTransform.KEY, this::applied));
+    current.compareAndSet(null, first); // unless an operation was applied meanwhile
   }
 
-  private static PrState load(LogicalUnit lu) {
-    if (lu == null || lu.volume() == null) {
-      return PrState.EMPTY;
+  private static ReservationState initial(String volume, byte[] value) {
+    ReservationState s = decode(volume, value);
+    if (!s.isEmpty()) {
+      log.info("volume {}: reservations restored: {} registrations, {}{}", volume,
+          s.pr().registrations().size(),
+          s.pr().reservation() == null ? "no reservation" : "reservation " + s.pr().reservation().type(),
+          s.spc2Holder() == null ? "" : ", SPC-2 reservation of " + s.spc2Holder());
+    }
+    return s;
+  }
+
+  /** As {@link PrTransform#valueOf}, which the replicas used: undecodable is empty. */
+  private static ReservationState decode(String volume, byte[] value) {
+    if (value == null) {
+      return ReservationState.EMPTY;
     }
     try {
-      byte[] b = lu.volume().getMeta(META_KEY);
-      if (b == null) {
-        return PrState.EMPTY;
-      }
-      PrState s = PrStateCodec.decode(b);
-      log.info("volume {}: persistent reservations restored (APTPL): {} registrations, {}",
-          lu.volume().name(), s.registrations().size(),
-          s.reservation() == null ? "no reservation" : "reservation " + s.reservation().type());
-      return s;
-    } catch (RuntimeException e) {
-      log.warn("volume {}: persistent reservation state not loaded: {}", lu.volume().name(), e.toString());
-      return PrState.EMPTY;
+      return PrStateCodec.decode(value);
+    } catch (IllegalArgumentException e) {
+      log.warn("volume {}: reservation state not understood, taken as empty: {}", volume, e.toString());
+      return ReservationState.EMPTY;
     }
   }
 
   /** The current persistent reservation state (a snapshot). */
   public PrState state() {
-    return state;
+    return current.get().pr();
   }
 
   /** The I_T nexus holding an SPC-2 RESERVE reservation, or null. */
   public ItNexus spc2Holder() {
-    return spc2Holder;
+    return current.get().spc2Holder();
+  }
+
+  /** This LU is served as {@code lun} of {@code target} (where PREEMPT AND ABORT aborts tasks). */
+  public void mappedAt(ScsiTarget target, int lun) {
+    aborts.mappedAt(target, lun);
   }
 
   /** True when a command of class {@code cc} from {@code nexus} must get RESERVATION CONFLICT. */
   public boolean conflicts(ItNexus nexus, ConflictClass cc, byte[] cdb) {
     knownNexuses.add(nexus);
-    ItNexus holder2 = spc2Holder;
+    ReservationState snapshot = current.get();
+    ItNexus holder2 = snapshot.spc2Holder();
     if (holder2 != null) {
       int op = cdb[0] & 0xff;
       if (op == PrCommands.PERSISTENT_RESERVE_IN || op == PrCommands.PERSISTENT_RESERVE_OUT) {
@@ -88,7 +116,7 @@ public final class Reservations {
       }
       return !holder2.equals(nexus) && !ReservationRules.allowedUnderSpc2Reservation(cdb);
     }
-    PrState s = state;
+    PrState s = snapshot.pr();
     Reservation res = s.reservation();
     if (res == null || cc == ConflictClass.NEVER || ReservationRules.allowedUnderAnyReservation(cdb)) {
       return false;
@@ -110,96 +138,113 @@ public final class Reservations {
     }
   }
 
-  /** The nexus went away (SPC-2 reservations are released on I_T nexus loss; PRs stay). */
-  public void nexusLost(ItNexus nexus) {
-    synchronized (lock) {
-      if (nexus.equals(spc2Holder)) {
-        spc2Holder = null;
-      }
-      knownNexuses.remove(nexus);
-    }
-  }
-
-  /** LOGICAL UNIT RESET / TARGET RESET: releases SPC-2 reservations (PRs survive, SPC-4 5.13.11). */
-  public void reset() {
-    synchronized (lock) {
-      spc2Holder = null;
-    }
-  }
-
   /**
-   * Applies one PERSISTENT RESERVE OUT. Completes when the change is durable (APTPL) or at once,
-   * with the registrations whose I_T nexuses' tasks a PREEMPT AND ABORT aborts (the caller does;
-   * {@link PrStateMachine.Transition#aborted}; empty for everything else); fails with
-   * {@link ReservationConflictException} or a ScsiException, leaving the state as it was.
+   * Applies one PERSISTENT RESERVE OUT. Completes once applied on this node, with the
+   * registrations whose I_T nexuses' tasks a PREEMPT AND ABORT aborts on this node's issuing
+   * target (the caller does, sparing the command; {@link PrStateMachine.Transition#aborted}; empty
+   * for everything else); fails with {@link ReservationConflictException} or a ScsiException,
+   * the state unchanged.
    */
   public CompletableFuture<List<Registrant>> persistentReserveOut(ItNexus nexus,
       PrOutRequest request) {
     knownNexuses.add(nexus);
-    synchronized (lock) {
-      if (spc2Holder != null) {
-        throw new ReservationConflictException(); // SPC-2 5.5.1 (a RESERVE won the race)
-      }
-      PrState before = state;
-      Transition t = PrStateMachine.apply(before, nexus, request);
-      if (t.state() == before) {
-        return CompletableFuture.completedFuture(List.of());
-      }
-      state = t.state();
-      for (Ua ua : t.unitAttentions()) {
-        for (ItNexus n : knownNexuses) {
-          if (ua.target().matches(n) && !n.equals(nexus)) {
-            lu.unitAttentions().establish(n, ua.reason());
-          }
-        }
-      }
-      if (t.state().aptpl() || before.aptpl()) {
-        byte[] bytes = t.state().aptpl() ? PrStateCodec.encode(t.state()) : null;
-        persisted = persisted.handle((v, e) -> null)
-            .thenCompose(v -> lu.volume().putMeta(META_KEY, bytes));
-        return persisted.thenApply(v -> t.aborted());
-      }
-      return CompletableFuture.completedFuture(t.aborted());
-    }
+    return submit(new PrOp(Kind.PR_OUT, nexus, request)).thenApply(PrOutcome::aborted);
   }
 
   /**
-   * SPC-2 RESERVE(6)/(10) with the SPC-4 5.13.3 exceptions: while any registration exists, a
-   * RESERVE from a persistent reservation holder (or a registrant of an RO/AR reservation)
-   * completes with GOOD and changes nothing; from anyone else it conflicts.
+   * SPC-2 RESERVE(6)/(10) of the whole LU, with the SPC-4 5.13.3 exceptions ({@link PrTransform}).
+   * Completes once applied on this node; fails with {@link ReservationConflictException}.
    */
-  public void reserve(ItNexus nexus) {
-    synchronized (lock) {
-      PrState s = state;
-      if (!s.registrations().isEmpty()) {
-        if (ReservationRules.spc3Exempt(s, nexus)) {
-          return;
-        }
-        throw new ReservationConflictException();
-      }
-      if (spc2Holder != null && !spc2Holder.equals(nexus)) {
-        throw new ReservationConflictException();
-      }
-      spc2Holder = nexus;
-    }
+  public CompletableFuture<Void> reserve(ItNexus nexus) {
+    knownNexuses.add(nexus);
+    reserving.add(nexus);
+    return submit(new PrOp(Kind.RESERVE, nexus, null)).thenApply(o -> null);
   }
 
   /**
    * SPC-2 RELEASE(6)/(10): releases the reservation held by this nexus; from any other nexus it
    * does nothing (GOOD). With registrations present, the SPC-4 5.13.3 exceptions apply.
    */
-  public void release(ItNexus nexus) {
-    synchronized (lock) {
-      PrState s = state;
-      if (!s.registrations().isEmpty()) {
-        if (ReservationRules.spc3Exempt(s, nexus)) {
-          return;
+  public CompletableFuture<Void> release(ItNexus nexus) {
+    knownNexuses.add(nexus);
+    return submit(new PrOp(Kind.RELEASE, nexus, null)).thenApply(o -> null);
+  }
+
+  /**
+   * The nexus went away: SPC-2 reservations are released on I_T nexus loss (PRs stay). Replicated
+   * only when the nexus holds one or asked for one; completes (never exceptionally) once applied
+   * here, so a logout can answer after the release is visible on every path.
+   */
+  public CompletableFuture<Void> nexusLost(ItNexus nexus) {
+    knownNexuses.remove(nexus);
+    if (reserving.remove(nexus) || nexus.equals(current.get().spc2Holder())) {
+      PrOp op = new PrOp(Kind.NEXUS_LOST, nexus, null);
+      return submit(op).handle((o, e) -> {
+        if (e != null) {
+          log.warn("volume {}: {} not applied: {}", lu.volume().name(), op, e.toString());
         }
-        throw new ReservationConflictException();
+        return null;
+      });
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /**
+   * LOGICAL UNIT RESET / TARGET RESET: releases the SPC-2 reservation (PRs survive, SPC-4
+   * 5.13.11), in the background and only when there is one.
+   */
+  public void reset() {
+    if (current.get().spc2Holder() != null) {
+      inBackground(new PrOp(Kind.RESET, null, null));
+    }
+  }
+
+  /**
+   * SPC-4 5.13.5 power on, for a single node's start only (see the class comment): without APTPL
+   * every registration and the reservation are cleared; the SPC-2 reservation always is.
+   */
+  public CompletableFuture<Void> powerOnWithoutAptpl() {
+    return submit(new PrOp(Kind.POWER_ON, null, null)).thenApply(o -> null);
+  }
+
+  private CompletableFuture<PrOutcome> submit(PrOp op) {
+    return lu.volume().transformMeta(PrTransform.KEY, op.encode()).thenApply(bytes -> {
+      PrOutcome outcome = PrOutcome.decode(bytes);
+      outcome.throwIfFailed();
+      return outcome;
+    });
+  }
+
+  private void inBackground(PrOp op) {
+    submit(op).whenComplete((o, e) -> {
+      if (e != null) {
+        log.warn("volume {}: {} not applied: {}", lu.volume().name(), op, e.toString());
       }
-      if (nexus.equals(spc2Holder)) {
-        spc2Holder = null;
+    });
+  }
+
+  /** The watchMeta listener: every applied operation, on every node, in log order. */
+  private void applied(byte[] opBytes, byte[] result, byte[] value) {
+    current.set(decode(lu.volume().name(), value));
+    PrOp op;
+    PrOutcome outcome;
+    try {
+      op = PrOp.decode(opBytes);
+      outcome = PrOutcome.decode(result);
+    } catch (IllegalArgumentException e) {
+      log.warn("volume {}: reservation operation not understood: {}", lu.volume().name(), e.toString());
+      return;
+    }
+    for (Ua ua : outcome.unitAttentions()) {
+      for (ItNexus n : knownNexuses) {
+        if (ua.target().matches(n) && !n.equals(op.issuer())) {
+          lu.unitAttentions().establish(n, ua.reason());
+        }
       }
+    }
+    if (!outcome.aborted().isEmpty()) {
+      // nexuses are node-local: a known issuer is one of ours, and its caller aborts there
+      aborts.abort(op.issuer(), knownNexuses.contains(op.issuer()), outcome.aborted());
     }
   }
 }

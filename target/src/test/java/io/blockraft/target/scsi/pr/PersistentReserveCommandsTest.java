@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.blockraft.target.scsi.ItNexus;
 import io.blockraft.target.scsi.ScsiHarness;
 import io.blockraft.target.scsi.ScsiHarness.Result;
-import io.blockraft.target.scsi.ScsiStatus;
 import io.blockraft.target.scsi.sense.SenseReason;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,14 +18,6 @@ class PersistentReserveCommandsTest {
   private final PrCdbs pr = new PrCdbs(h);
   private final ItNexus a = h.nexus("iqn.2024-01.test:a");
   private final ItNexus b = h.nexus("iqn.2024-01.test:b");
-
-  private static void good(Result r) {
-    assertThat(r.status()).as(r.toString()).isEqualTo(ScsiStatus.GOOD);
-  }
-
-  private static void conflict(Result r) {
-    assertThat(r.status()).as(r.toString()).isEqualTo(ScsiStatus.RESERVATION_CONFLICT);
-  }
 
   private ScsiHarness.Result tur(ItNexus n) {
     return pr.testUnitReady(n);

@@ -1,8 +1,11 @@
 package io.blockraft.target.scsi.pr;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.blockraft.target.scsi.ItNexus;
 import io.blockraft.target.scsi.ScsiHarness;
 import io.blockraft.target.scsi.ScsiHarness.Result;
+import io.blockraft.target.scsi.ScsiStatus;
 import io.blockraft.target.scsi.dispatch.Cdb;
 import java.nio.charset.StandardCharsets;
 
@@ -19,6 +22,14 @@ final class PrCdbs {
 
   PrCdbs(ScsiHarness h) {
     this.h = h;
+  }
+
+  static void good(Result r) {
+    assertThat(r.status()).as(r.toString()).isEqualTo(ScsiStatus.GOOD);
+  }
+
+  static void conflict(Result r) {
+    assertThat(r.status()).as(r.toString()).isEqualTo(ScsiStatus.RESERVATION_CONFLICT);
   }
 
   static byte[] prin(int sa, int allocation) {

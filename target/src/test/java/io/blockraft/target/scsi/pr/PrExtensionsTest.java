@@ -7,7 +7,6 @@ import io.blockraft.target.scsi.ItNexus;
 import io.blockraft.target.scsi.LogicalUnit;
 import io.blockraft.target.scsi.ScsiHarness;
 import io.blockraft.target.scsi.ScsiHarness.Result;
-import io.blockraft.target.scsi.ScsiStatus;
 import io.blockraft.target.scsi.dispatch.Cdb;
 import io.blockraft.target.scsi.sense.SenseReason;
 import java.io.ByteArrayOutputStream;
@@ -29,14 +28,6 @@ class PrExtensionsTest {
   private final ItNexus a = h.nexus("iqn.2024-01.test:a");
   private final ItNexus b = h.nexus("iqn.2024-01.test:b");
 
-  private static void good(Result r) {
-    assertThat(r.status()).as(r.toString()).isEqualTo(ScsiStatus.GOOD);
-  }
-
-  private static void conflict(Result r) {
-    assertThat(r.status()).as(r.toString()).isEqualTo(ScsiStatus.RESERVATION_CONFLICT);
-  }
-
   private static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] p : parts) {
@@ -47,16 +38,23 @@ class PrExtensionsTest {
 
   // ---- APTPL
 
+  /** A single node's restart: a new LU over the same volume, then its power on (SPC-4 5.13.5). */
+  private LogicalUnit restartSingleNode() {
+    LogicalUnit restarted = new LogicalUnit(h.volume(), false);
+    restarted.reservations().powerOnWithoutAptpl().join();
+    return restarted;
+  }
+
   @Test
-  void aptpl_registrationsAndReservationSurviveANewReservationsInstance() {
+  void aptpl_registrationsAndReservationSurviveASingleNodePowerOn() {
     good(pr.prout(a, 6, 0, 0, 0xAA, APTPL));
     good(pr.prout(b, 6, 0, 0, 0xBB, APTPL)); // the last APTPL bit received applies to the LU
     good(pr.reserve(a, 0xAA, EA_RO));
-    assertThat(h.volume().getMeta(Reservations.META_KEY)).isNotNull();
+    PrState before = h.lu().reservations().state();
 
-    Reservations reloaded = new Reservations(h.lu());
+    Reservations reloaded = restartSingleNode().reservations();
     PrState s = reloaded.state();
-    assertThat(s).isEqualTo(h.lu().reservations().state());
+    assertThat(s).isEqualTo(before);
     assertThat(s.aptpl()).isTrue();
     assertThat(s.registrations()).hasSize(2);
     assertThat(s.reservation().type()).isEqualTo(PrType.EXCLUSIVE_ACCESS_REGISTRANTS_ONLY);
@@ -66,14 +64,23 @@ class PrExtensionsTest {
   }
 
   @Test
-  void aptplOff_nothingPersisted_andClearingAptplRemovesTheRecord() {
+  void withoutAptpl_stateIsReplicatedAnyway_butASingleNodePowerOnClearsIt() {
     good(pr.registerAndIgnore(a, 0xAA));
-    assertThat(h.volume().getMeta(Reservations.META_KEY)).isNull();
+    assertThat(h.volume().getMeta(PrTransform.KEY)).isNotNull();
+    // a cluster node's restart is no power loss of the LU: the state is simply there
+    assertThat(new LogicalUnit(h.volume(), false).reservations().state().registrations()).hasSize(1);
+
+    assertThat(restartSingleNode().reservations().state()).isEqualTo(PrState.EMPTY);
+    assertThat(h.volume().getMeta(PrTransform.KEY)).isNull();
+  }
+
+  @Test
+  void aptplSetThenCleared_powerOnClears() {
+    good(pr.registerAndIgnore(a, 0xAA));
     good(pr.prout(a, 0, 0, 0xAA, 0xAB, APTPL));
-    assertThat(h.volume().getMeta(Reservations.META_KEY)).isNotNull();
+    assertThat(h.lu().reservations().state().aptpl()).isTrue();
     good(pr.prout(a, 0, 0, 0xAB, 0xAC, 0));
-    assertThat(h.volume().getMeta(Reservations.META_KEY)).isNull();
-    assertThat(new Reservations(h.lu()).state().registrations()).isEmpty();
+    assertThat(restartSingleNode().reservations().state().registrations()).isEmpty();
   }
 
   @Test

@@ -151,23 +151,4 @@ class PrStateMachineTest {
     assertThatThrownBy(() -> PrStateMachine.apply(s, a, move))
         .isInstanceOf(ReservationConflictException.class);
   }
-
-  @Test
-  void codec_roundTripsEveryField() {
-    PrState s = run(registered(1, 2, 3), b, req(RESERVE, 6, 2, 0));
-    s = run(s, a, PrOutRequest.basic(REGISTER, 0, 1, 9, false, true));
-    assertThat(PrStateCodec.decode(PrStateCodec.encode(s))).isEqualTo(s);
-    PrState all = run(PrState.EMPTY, a, PrOutRequest.basic(REGISTER, 0, 0, 5, true, true));
-    all = run(all, a, req(RESERVE, 8, 5, 0));
-    assertThat(PrStateCodec.decode(PrStateCodec.encode(all))).isEqualTo(all);
-  }
-
-  @Test
-  void codec_rejectsGarbage() {
-    assertThatThrownBy(() -> PrStateCodec.decode(new byte[] {1, 2, 3}))
-        .isInstanceOf(IllegalArgumentException.class);
-    byte[] good = PrStateCodec.encode(registered(1, 2));
-    byte[] truncated = java.util.Arrays.copyOf(good, good.length - 3);
-    assertThatThrownBy(() -> PrStateCodec.decode(truncated)).isInstanceOf(IllegalArgumentException.class);
-  }
 }

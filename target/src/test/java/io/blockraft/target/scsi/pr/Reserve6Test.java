@@ -8,7 +8,6 @@ import io.blockraft.target.scsi.ItNexus;
 import io.blockraft.target.scsi.Lun;
 import io.blockraft.target.scsi.ScsiHarness;
 import io.blockraft.target.scsi.ScsiHarness.Result;
-import io.blockraft.target.scsi.ScsiStatus;
 import io.blockraft.target.scsi.TmfFunction;
 import io.blockraft.target.scsi.sense.SenseReason;
 import org.junit.jupiter.api.Test;
@@ -19,14 +18,6 @@ class Reserve6Test {
   private final PrCdbs pr = new PrCdbs(h);
   private final ItNexus a = h.nexus("iqn.2024-01.test:a");
   private final ItNexus b = h.nexus("iqn.2024-01.test:b");
-
-  private static void good(Result r) {
-    assertThat(r.status()).as(r.toString()).isEqualTo(ScsiStatus.GOOD);
-  }
-
-  private static void conflict(Result r) {
-    assertThat(r.status()).as(r.toString()).isEqualTo(ScsiStatus.RESERVATION_CONFLICT);
-  }
 
   private Result modeSense6(ItNexus n) {
     return h.run(n, cdb(0x1A, 0, 0x3f, 0, 255, 0), null, 255);

@@ -1,0 +1,33 @@
+package io.blockraft.replication;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link MetaListener}s of one volume, by key. Several logical units over one volume (a
+ * read-write and a read-only mapping) each watch the same key, so a key has a list. A listener
+ * that throws is logged and does not stop the others (nor the apply path).
+ */
+public final class MetaListeners {
+  private static final Logger log = LoggerFactory.getLogger(MetaListeners.class);
+
+  private final Map<String, List<MetaListener>> byKey = new ConcurrentHashMap<>();
+
+  public void add(String key, MetaListener l) {
+    byKey.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(l);
+  }
+
+  public void notify(String key, byte[] op, byte[] result, byte[] value) {
+    for (MetaListener l : byKey.getOrDefault(key, List.of())) {
+      try {
+        l.applied(op, result, value);
+      } catch (RuntimeException e) {
+        log.warn("listener of metadata key {} failed: {}", key, e.toString());
+      }
+    }
+  }
+}
