@@ -27,6 +27,11 @@ import org.apache.ratis.util.TimeDuration;
  *       Ratis also requires the log write buffer to be at least that (it holds only headers, since
  *       payloads go to the state machine's data log, but the check is unconditional).
  *   <li><b>Log: 64 MiB segments; gRPC messages up to 160 MiB</b>.
+ *   <li><b>Log-metadata entries stay on</b> (the default), although they add an entry and an
+ *       fsync per commit batch: in Ratis 3.1 appending that entry is what wakes the log appenders
+ *       to tell followers the new commit index. Switched off, a follower learned of a commit only
+ *       at the next heartbeat, and a write acknowledged through a follower took ~500 ms (measured:
+ *       510 ms per 4 KiB QD1 write through a follower, against 9 ms through the leader).
  *   <li><b>Snapshots purge the log up to the snapshot</b>; a replica that is further behind gets
  *       the snapshot (a RocksDB checkpoint) instead of the log.
  * </ul>

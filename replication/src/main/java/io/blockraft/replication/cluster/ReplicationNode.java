@@ -244,19 +244,33 @@ public final class ReplicationNode implements AutoCloseable {
       stateMachine(g);
       sm = machines.get(g);
     }
+    RaftVolume v = new RaftVolume(sm, server, g, () -> client(g), io);
+    volumes.computeIfAbsent(sm.spec().name(), k -> new CompletableFuture<>()).complete(v);
+  }
+
+  /**
+   * The client that forwards this node's writes for group {@code g} to its leader, made on first
+   * use: right after a restart the group's configuration may not be loaded yet.
+   */
+  private RaftClient client(RaftGroupId g) {
+    RaftClient c = clients.get(g);
+    if (c != null) {
+      return c;
+    }
     RaftGroup group;
     try {
       group = server.getDivision(g).getGroup();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new VolumeUnavailableException("group " + g + " is not open here: " + e.getMessage());
     }
-    RaftClient client = clients.computeIfAbsent(g, id -> RaftClient.newBuilder()
+    if (group.getPeers().isEmpty()) {
+      throw new VolumeUnavailableException("group " + g + " has no configuration yet");
+    }
+    return clients.computeIfAbsent(g, id -> RaftClient.newBuilder()
         .setProperties(RatisSettings.client()).setRaftGroup(group).setClientId(ClientId.randomId())
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(40,
             TimeDuration.valueOf(250, java.util.concurrent.TimeUnit.MILLISECONDS)))
         .build());
-    RaftVolume v = new RaftVolume(sm, server, g, client, io);
-    volumes.computeIfAbsent(sm.spec().name(), k -> new CompletableFuture<>()).complete(v);
   }
 
   private void snapshot(RaftGroupId g) {

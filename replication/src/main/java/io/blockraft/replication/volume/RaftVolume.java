@@ -56,15 +56,15 @@ public final class RaftVolume implements ReplicatedVolume {
   private final VolumeStateMachine sm;
   private final RaftServer server;
   private final RaftGroupId groupId;
-  private final RaftClient forwarder;
+  private final Supplier<RaftClient> forwarder;
   private final Executor io;
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final ReadBarrier barrier;
   private final byte[] uuid;
 
-  public RaftVolume(VolumeStateMachine sm, RaftServer server, RaftGroupId groupId, RaftClient forwarder,
-      Executor io) {
+  public RaftVolume(VolumeStateMachine sm, RaftServer server, RaftGroupId groupId,
+      Supplier<RaftClient> forwarder, Executor io) {
     this.sm = sm;
     this.server = server;
     this.groupId = groupId;
@@ -292,9 +292,11 @@ public final class RaftVolume implements ReplicatedVolume {
 
   private CompletableFuture<RaftClientReply> forward(Message msg) {
     try {
-      return forwarder.async().send(msg).exceptionally(e -> {
+      return forwarder.get().async().send(msg).exceptionally(e -> {
         throw unavailable(rootMessage(e));
       });
+    } catch (VolumeUnavailableException e) {
+      return CompletableFuture.failedFuture(e);
     } catch (RejectedExecutionException e) {
       return CompletableFuture.failedFuture(unavailable(e.getMessage()));
     }

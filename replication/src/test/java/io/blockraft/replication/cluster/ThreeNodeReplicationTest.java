@@ -46,4 +46,55 @@ class ThreeNodeReplicationTest {
       }
     }
   }
+
+  @Test
+  void compareAndWrite_throughLeaderAndFollower_isAppliedEverywhere() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(dir, 3, 3, 1L << 30).startAll()) {
+      c.node(1).createVolume("v", 8192, 512).get(60, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(60)).until(() -> c.leaderOf("v") > 0);
+      int leader = c.leaderOf("v");
+      int follower = leader % 3 + 1;
+      for (int node : new int[] {leader, follower}) {
+        RaftVolume v = c.volume(node, "v");
+        long lba = node * 10L;
+        byte[] zeros = new byte[512];
+        byte[] data = random(node, 512).array();
+        long r = v.compareAndWrite(lba, 1, ByteBuffer.wrap(zeros), ByteBuffer.wrap(data)).get(30, TimeUnit.SECONDS);
+        assertThat(r).isEqualTo(-1);
+        long again = v.compareAndWrite(lba, 1, ByteBuffer.wrap(zeros), ByteBuffer.wrap(data)).get(30, TimeUnit.SECONDS);
+        assertThat(again).isGreaterThanOrEqualTo(0);
+        for (int reader = 1; reader <= 3; reader++) {
+          assertThat(read(c.volume(reader, "v"), lba, 1)).isEqualTo(data);
+        }
+      }
+    }
+  }
+
+  @Test
+  void leaderStoppedWhileOthersWrite_restartedNodeReadsEverything() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(dir, 3, 3, 1L << 30).startAll()) {
+      c.node(1).createVolume("v", 1 << 17, 512).get(60, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(60)).until(() -> c.leaderOf("v") > 0);
+      int leader = c.leaderOf("v");
+      int other = leader % 3 + 1;
+      int chunk = 4096; // 2 MiB in 512-byte blocks
+      c.volume(leader, "v").write(0, chunk, random(1, chunk * 512)).get(30, TimeUnit.SECONDS);
+      c.stop(leader);
+      for (int i = 0; i < 8; i++) {
+        c.volume(other, "v").write((long) (i + 1) * chunk, chunk, random(10 + i, chunk * 512))
+            .get(60, TimeUnit.SECONDS);
+      }
+      c.start(leader);
+      RaftVolume back = c.volume(leader, "v");
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+        read(back, 0, 1);
+        return true;
+      });
+      assertThat(read(back, 0, chunk)).isEqualTo(random(1, chunk * 512).array());
+      for (int i = 0; i < 8; i++) {
+        assertThat(read(back, (long) (i + 1) * chunk, chunk)).as("chunk %d", i)
+            .isEqualTo(random(10 + i, chunk * 512).array());
+      }
+    }
+  }
 }

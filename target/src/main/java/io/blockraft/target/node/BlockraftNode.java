@@ -1,7 +1,13 @@
 package io.blockraft.target.node;
 
 import io.blockraft.replication.LocalVolumes;
+import io.blockraft.replication.MetaTransforms;
 import io.blockraft.replication.ReplicatedVolume;
+import io.blockraft.replication.cluster.ReplicationNode;
+import io.blockraft.replication.cluster.VolumeRecord;
+import io.blockraft.replication.volume.RaftVolume;
+import io.blockraft.storage.RocksConfig;
+import io.blockraft.target.scsi.pr.PrTransform;
 import io.blockraft.storage.BlockStore;
 import io.blockraft.storage.RocksBlockStore;
 import io.blockraft.storage.Volume;
@@ -29,15 +35,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running node: the block store under the data directory, a volume per configured volume,
- * the SCSI targets with their LUN maps, and the iSCSI portal. Single-node for now (the
- * replication issue puts a Raft group behind each volume).
+ * One running node: its volumes, the SCSI targets with their LUN maps, and the iSCSI portal.
+ *
+ * <p>Single-node mode (no peers): one RocksDB store under the data directory, its WAL the
+ * durability. Cluster mode: a {@link ReplicationNode} (one Raft server; the metadata group; a
+ * group per volume replica). Configured volumes are created through the metadata group when
+ * absent (every node asks; the first CREATE applied wins, the others are no-ops), and each LUN is
+ * served from this node's replica, which may be a follower (ARCHITECTURE.md, data path).
  */
 public final class BlockraftNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BlockraftNode.class);
 
+  /** How long a starting cluster node waits for its volumes (the other nodes must come up). */
+  static final long CLUSTER_WAIT_SECONDS = 600;
+  /** Applied write bytes after which a volume replica snapshots itself (and purges its logs). */
+  static final long SNAPSHOT_BYTES = 1L << 30;
+
   private final NodeConfig config;
   private final BlockStore store;
+  private ReplicationNode replication;
   private final ExecutorService io;
   private final Map<String, ScsiTarget> targets;
   private final PortalServer portal;
@@ -59,7 +75,7 @@ public final class BlockraftNode implements AutoCloseable {
     } catch (IOException e) {
       throw new ConfigException("dataDir: cannot create " + config.dataDir() + " (" + e.getMessage() + ")");
     }
-    BlockStore store = RocksBlockStore.open(config.dataDir().resolve("blocks"));
+    BlockStore store = config.clustered() ? null : RocksBlockStore.open(config.dataDir().resolve("blocks"));
     int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
     AtomicInteger n = new AtomicInteger();
     ExecutorService io = Executors.newFixedThreadPool(threads, r -> {
@@ -67,23 +83,44 @@ public final class BlockraftNode implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    ReplicationNode replication = null;
     try {
-      Map<String, ReplicatedVolume> volumes = openVolumes(config, store, io);
+      MetaTransforms transforms = PrTransform.register(new MetaTransforms());
+      Map<String, ReplicatedVolume> volumes;
+      if (config.clustered()) {
+        replication = startReplication(config, transforms, io);
+        volumes = clusterVolumes(config, replication);
+      } else {
+        volumes = openVolumes(config, store, io, transforms);
+      }
       Map<String, ScsiTarget> targets = new LinkedHashMap<>();
       for (NodeConfig.Target t : config.targets()) {
         ScsiTarget st = new ScsiTarget(t.name());
         Map<String, LogicalUnit> lus = new HashMap<>();
         for (NodeConfig.Lun l : t.luns()) {
           // one LogicalUnit per (volume, access mode): SCSI state (UAs, reservations) is per LU
+          ReplicatedVolume vol = volumes.get(l.volume());
+          if (vol == null) {
+            continue; // cluster mode: no replica on this node
+          }
           LogicalUnit lu = lus.computeIfAbsent(l.volume() + (l.readOnly() ? ":ro" : ":rw"),
-              k -> new LogicalUnit(volumes.get(l.volume()), l.readOnly()));
+              k -> new LogicalUnit(vol, l.readOnly()));
           st.map(l.lun(), lu);
         }
         targets.put(t.name().toLowerCase(Locale.ROOT), st);
       }
-      String address = config.portalHost() + ":" + config.portalPort() + "," + config.nodeId();
+      if (!config.clustered()) {
+        powerOn(targets);
+      }
+      List<String> addresses = new java.util.ArrayList<>();
+      addresses.add(config.portalHost() + ":" + config.portalPort() + "," + config.nodeId());
+      for (NodeConfig.Peer p : config.peers()) {
+        if (p.portal() != null) {
+          addresses.add(p.portal() + "," + p.id()); // SendTargets: every portal serving the target
+        }
+      }
       List<TargetInfo> infos = config.targets().stream().map(t -> new TargetInfo(t.name(), t.alias(),
-          List.of(address), t.chap() == null ? null : new ChapCredentials(t.chap().user(),
+          List.copyOf(addresses), t.chap() == null ? null : new ChapCredentials(t.chap().user(),
               t.chap().secret(), t.chap().mutualUser(), t.chap().mutualSecret()),
           Set.copyOf(t.allowedInitiators()))).toList();
       TargetCatalog catalog = () -> infos;
@@ -96,20 +133,138 @@ public final class BlockraftNode implements AutoCloseable {
           targets.size(), config.portalHost(), portal.boundPort(),
           config.portalBind().equals(config.portalHost()) ? "" : " (listening on " + config.portalBind() + ")",
           config.dataDir());
-      return new BlockraftNode(config, store, io, targets, portal);
+      BlockraftNode node = new BlockraftNode(config, store, io, targets, portal);
+      node.replication = replication;
+      return node;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      closeReplication(replication);
       shutdown(io, store);
-      throw new IllegalStateException("interrupted while starting the portal", e);
+      throw new IllegalStateException("interrupted while starting the node", e);
     } catch (RuntimeException e) {
+      closeReplication(replication);
       shutdown(io, store);
       throw e;
     }
   }
 
-  private static Map<String, ReplicatedVolume> openVolumes(NodeConfig config, BlockStore store,
+  /** SPC-4 5.13.5: a single node's start is the LU's power on (PRs without APTPL are dropped). */
+  private static void powerOn(Map<String, ScsiTarget> targets) throws InterruptedException {
+    Set<LogicalUnit> seen = new java.util.HashSet<>();
+    for (ScsiTarget t : targets.values()) {
+      for (LogicalUnit lu : t.luns().values()) {
+        if (seen.add(lu)) {
+          try {
+            lu.reservations().powerOnWithoutAptpl().get(30, TimeUnit.SECONDS);
+          } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.warn("volume {}: power-on reservation reset failed: {}", lu.volume().name(), e.toString());
+          }
+        }
+      }
+    }
+  }
+
+  private static ReplicationNode startReplication(NodeConfig config, MetaTransforms transforms,
       ExecutorService io) {
-    LocalVolumes opener = new LocalVolumes(store, io);
+    List<ReplicationNode.Member> members = new java.util.ArrayList<>();
+    members.add(new ReplicationNode.Member(config.nodeId(), config.raft().host(), config.raft().port()));
+    for (NodeConfig.Peer p : config.peers()) {
+      String a = p.raftAddress();
+      int colon = a.lastIndexOf(':');
+      String host = a.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      members.add(new ReplicationNode.Member(p.id(), host, Integer.parseInt(a.substring(colon + 1))));
+    }
+    RocksConfig rocks = RocksConfig.singleNode().withBlockCache(128 * RocksConfig.MIB);
+    try {
+      return ReplicationNode.start(new ReplicationNode.Options(config.nodeId(), members,
+          config.dataDir(), config.replicas(), rocks, SNAPSHOT_BYTES), transforms, io);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start the Raft server on " + config.raft().address()
+          + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * This node's replica of every configured volume, creating volumes the table lacks. A volume
+   * placed on other nodes only (clusters larger than the replica count) is absent from the map:
+   * its LUNs are not served here.
+   */
+  private static Map<String, ReplicatedVolume> clusterVolumes(NodeConfig config, ReplicationNode rn)
+      throws InterruptedException {
+    Map<String, java.util.concurrent.CompletableFuture<RaftVolume>> pending = new LinkedHashMap<>();
+    for (int i = 0; i < config.volumes().size(); i++) {
+      NodeConfig.Volume v = config.volumes().get(i);
+      String key = "volumes[" + i + "]";
+      java.util.concurrent.CompletableFuture<RaftVolume> local = rn.volume(v.name());
+      java.util.concurrent.CompletableFuture<RaftVolume> created = rn.createVolume(v.name(), v.blocks(),
+          v.blockSize()).thenCompose(r -> {
+            checkGeometry(key, v, r);
+            return r.replicas().contains(config.nodeId()) ? local
+                : java.util.concurrent.CompletableFuture.completedFuture((RaftVolume) null);
+          });
+      pending.put(v.name(), local.applyToEither(created, x -> x).thenCombine(
+          created.exceptionally(e -> null), (x, y) -> x == null ? y : x));
+    }
+    Map<String, ReplicatedVolume> out = new HashMap<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLUSTER_WAIT_SECONDS);
+    for (Map.Entry<String, java.util.concurrent.CompletableFuture<RaftVolume>> e : pending.entrySet()) {
+      while (true) {
+        try {
+          RaftVolume v = e.getValue().get(10, TimeUnit.SECONDS);
+          if (v != null) {
+            out.put(e.getKey(), v);
+          } else {
+            log.info("volume {} has no replica on node {}: its LUNs are served by other nodes",
+                e.getKey(), config.nodeId());
+          }
+          break;
+        } catch (java.util.concurrent.TimeoutException te) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("volume " + e.getKey() + " did not come up within "
+                + CLUSTER_WAIT_SECONDS + " s: are the other nodes running and reachable?");
+          }
+          log.info("waiting for the cluster to form (volume {}): start the other nodes", e.getKey());
+        } catch (java.util.concurrent.ExecutionException ee) {
+          Throwable c = ee.getCause();
+          if (c instanceof ConfigException ce) {
+            throw ce;
+          }
+          throw new IllegalStateException("volume " + e.getKey() + ": " + c.getMessage(), c);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void checkGeometry(String key, NodeConfig.Volume v, VolumeRecord r) {
+    if (r.blockSize() != v.blockSize()) {
+      throw new ConfigException(key + ".blockSize: volume \"" + v.name() + "\" was created with "
+          + r.blockSize() + "-byte blocks; the block size of an existing volume cannot change");
+    }
+    if (r.blockCount() != v.blocks()) {
+      log.warn("{}.size: volume \"{}\" holds {} bytes in the cluster's volume table; the config's {}"
+          + " is ignored (resizing comes with the admin API)", key, v.name(),
+          r.blockCount() * r.blockSize(), v.sizeBytes());
+    }
+  }
+
+  private static void closeReplication(ReplicationNode r) {
+    if (r != null) {
+      r.close();
+    }
+  }
+
+  /** The replication side (cluster mode), or null in single-node mode. */
+  public ReplicationNode replication() {
+    return replication;
+  }
+
+  private static Map<String, ReplicatedVolume> openVolumes(NodeConfig config, BlockStore store,
+      ExecutorService io, MetaTransforms transforms) {
+    LocalVolumes opener = new LocalVolumes(store, io, transforms);
     Map<String, ReplicatedVolume> out = new HashMap<>();
     for (int i = 0; i < config.volumes().size(); i++) {
       NodeConfig.Volume v = config.volumes().get(i);
@@ -163,6 +318,7 @@ public final class BlockraftNode implements AutoCloseable {
     }
     closed = true;
     portal.stop();
+    closeReplication(replication);
     shutdown(io, store);
     log.info("node {} stopped", config.nodeId());
   }
@@ -177,6 +333,8 @@ public final class BlockraftNode implements AutoCloseable {
       io.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    store.close();
+    if (store != null) {
+      store.close();
+    }
   }
 }

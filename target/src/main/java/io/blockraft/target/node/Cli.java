@@ -3,6 +3,7 @@ package io.blockraft.target.node;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 /** Entry point of {@code bin/blockraft}: {@code node}, {@code local-cluster}, {@code help}. */
@@ -62,31 +63,92 @@ public final class Cli {
     }
   }
 
-  private static int node(String[] args, PrintStream out) throws InterruptedException {
-    if (args.length != 2 || !args[0].equals("--config")) {
-      throw new ConfigException("node: give the config file: blockraft node --config FILE");
+  /** Parsed {@code node} options. */
+  record NodeOptions(Path config, Integer portalPort, Long parentPid) {
+    static NodeOptions parse(String[] args) {
+      Path config = null;
+      Integer portalPort = null;
+      Long parentPid = null;
+      for (int i = 0; i < args.length; i += 2) {
+        String value = i + 1 < args.length ? args[i + 1] : null;
+        switch (args[i]) {
+          case "--config" -> config = value == null ? null : Path.of(value);
+          case "--portal-port" -> portalPort = (int) number("--portal-port", value, 1, 65535, "");
+          case "--parent-pid" -> parentPid = number("--parent-pid", value, 1, Long.MAX_VALUE, "");
+          default -> throw new ConfigException("node: unknown option " + args[i]
+              + "; give the config file: blockraft node --config FILE");
+        }
+      }
+      if (config == null) {
+        throw new ConfigException("node: give the config file: blockraft node --config FILE");
+      }
+      return new NodeOptions(config, portalPort, parentPid);
     }
-    NodeConfig config = NodeConfigParser.parse(Path.of(args[1]));
+  }
+
+  /** A command-line number in [min, max], or a {@link ConfigException} naming the option. */
+  static long number(String name, String value, long min, long max, String hint) {
+    try {
+      long v = Long.parseLong(value);
+      if (v >= min && v <= max) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    throw new ConfigException(name + ": give a number from " + min + " to " + max + hint);
+  }
+
+  private static int node(String[] args, PrintStream out) throws InterruptedException {
+    NodeOptions o = NodeOptions.parse(args);
+    NodeConfig parsed = NodeConfigParser.parse(o.config());
+    NodeConfig config = o.portalPort() == null ? parsed : parsed.withClusterPortalPort(o.portalPort());
     BlockraftNode node = BlockraftNode.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       node.close();
       stopped.countDown();
     }, "shutdown"));
+    out.println(servingLine(config, node.portalPort()));
     for (String url : node.lunUrls()) {
-      out.println(url);
+      out.println("  " + url);
     }
     out.flush();
+    if (o.parentPid() != null) {
+      // started by local-cluster: stop cleanly when it goes, even if it was killed with SIGKILL
+      long pid = o.parentPid();
+      ProcessHandle.of(pid).map(ProcessHandle::onExit)
+          .orElseGet(() -> CompletableFuture.completedFuture(null))
+          .thenRun(() -> {
+            out.println("node " + config.nodeId() + ": local-cluster process " + pid + " is gone; stopping");
+            out.flush();
+            System.exit(0);
+          });
+    }
     stopped.await();
     return 0;
   }
 
+  /** The line a node prints once its portal serves (local-cluster's logs show it). */
+  static String servingLine(NodeConfig c, int port) {
+    String portal = NodeConfig.hostPort(c.portalHost(), port);
+    String mode = !c.clustered() ? "single node"
+        : "Raft " + c.raft().address() + ", "
+            + c.peers().size() + (c.peers().size() == 1 ? " peer" : " peers") + ", "
+            + c.replicas() + (c.replicas() == 1 ? " replica" : " replicas") + " per volume";
+    return "node " + c.nodeId() + " serving on " + portal + " (" + mode + "), data in " + c.dataDir();
+  }
+
   private static void usage(PrintStream out) {
     out.println("usage: blockraft <command> [options]");
-    out.println("  local-cluster --nodes 1 [--base-port 3260] [--data ./data]");
-    out.println("        run a node on 127.0.0.1 with a 1 GiB LUN 0 (and a read-only LUN 1)");
-    out.println("  node --config FILE");
-    out.println("        run one node from a config file (see README.md, 'Node configuration')");
+    out.println("  local-cluster --nodes 3 [--base-port 3260] [--data ./data]");
+    out.println("        run 3 node processes on 127.0.0.1, .2 and .3 (portal PORT, Raft PORT+1,");
+    out.println("        admin PORT+2) serving a replicated 1 GiB LUN 0 (and a read-only LUN 1);");
+    out.println("        --nodes 1 runs one node in this process; 2..5 are accepted");
+    out.println("  node --config FILE [--portal-port PORT] [--parent-pid PID]");
+    out.println("        run one node from a config file (see README.md, 'Node configuration');");
+    out.println("        local-cluster passes --portal-port (its --base-port wins over the files)");
+    out.println("        and --parent-pid (the node stops when local-cluster's process is gone)");
     out.println("  help  this text");
   }
 }

@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
 public final class NodeConfigParser {
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMGT]i?B?|B)?", Pattern.CASE_INSENSITIVE);
   private static final Pattern IQN = Pattern.compile("(iqn\\.\\d{4}-\\d{2}\\.[^\\s:]+(:[^\\s]+)?|eui\\.[0-9A-Fa-f]{16}|naa\\.[0-9A-Fa-f]{16,32})");
+  /** host:port, or [IPv6]:port; the port is range-checked separately. */
+  private static final Pattern HOST_PORT = Pattern.compile("(?:\\[([0-9A-Fa-f:.]+)\\]|([^\\s:\\[\\]]+)):(\\d{1,9})");
   private static final Pattern VOLUME_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   private NodeConfigParser() {}
@@ -50,13 +52,14 @@ public final class NodeConfigParser {
     if (root == null || !root.isObject()) {
       throw new ConfigException("config: expected a JSON object at the top level");
     }
-    allowOnly(root, "", "nodeId", "portal", "dataDir", "admin", "nop", "peers", "volumes", "targets");
+    allowOnly(root, "", "nodeId", "portal", "dataDir", "admin", "nop", "raft", "peers", "replicas",
+        "volumes", "targets");
     int nodeId = intIn(root, "nodeId", "nodeId", 1, 1, 65535);
 
     JsonNode portal = object(root, "portal", "portal", true);
     allowOnly(portal, "portal.", "host", "port", "bind");
     String host = string(portal, "host", "portal.host", null);
-    if (host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::")) {
+    if (host == null || host.isBlank() || isWildcard(host)) {
       throw new ConfigException("portal.host: give the address initiators connect to (it is also"
           + " the TargetAddress SendTargets advertises), e.g. \"192.0.2.10\" or \"127.0.0.1\"");
     }
@@ -91,7 +94,35 @@ public final class NodeConfigParser {
       nopTimeout = intIn(nop, "timeoutSeconds", "nop.timeoutSeconds", nopTimeout, 1, 3600);
     }
 
+    NodeConfig.Raft raft = null;
+    JsonNode raftNode = object(root, "raft", "raft", false);
+    if (raftNode != null) {
+      allowOnly(raftNode, "raft.", "host", "port");
+      String raftHost = string(raftNode, "host", "raft.host", null);
+      if (raftHost == null || raftHost.isBlank() || isWildcard(raftHost)) {
+        throw new ConfigException("raft.host: give the address the other nodes reach this node's"
+            + " Raft endpoint at, e.g. \"127.0.0.1\" (not a wildcard such as 0.0.0.0)");
+      }
+      raft = new NodeConfig.Raft(raftHost, intIn(raftNode, "port", "raft.port", 3261, 1, 65535));
+      if (raft.port() == port && (raftHost.equalsIgnoreCase(host) || raftHost.equalsIgnoreCase(bind)
+          || isWildcard(bind))) {
+        throw new ConfigException("raft.port: " + port + " is also portal.port on " + raftHost
+            + "; give the Raft endpoint a port of its own, e.g. " + (port == 65535 ? port - 1 : port + 1));
+      }
+      if (raft.port() == adminPort && raftHost.equalsIgnoreCase(adminHost)) {
+        throw new ConfigException("raft.port: " + adminPort + " is also admin.port on " + adminHost
+            + "; give the Raft endpoint a port of its own");
+      }
+    }
+
     List<NodeConfig.Peer> peers = new ArrayList<>();
+    Set<Integer> peerIds = new HashSet<>();
+    Set<String> raftAddresses = new HashSet<>();
+    Set<String> portals = new HashSet<>();
+    if (raft != null) {
+      raftAddresses.add(raft.address().toLowerCase(Locale.ROOT));
+    }
+    portals.add(NodeConfig.hostPort(host, port).toLowerCase(Locale.ROOT));
     JsonNode peersNode = array(root, "peers", "peers");
     for (int i = 0; i < peersNode.size(); i++) {
       String p = "peers[" + i + "]";
@@ -102,8 +133,34 @@ public final class NodeConfigParser {
       if (id == nodeId) {
         throw new ConfigException(p + ".id: " + id + " is this node's own nodeId; list only the other nodes");
       }
-      peers.add(new NodeConfig.Peer(id, string(n, "raft", p + ".raft", null),
-          string(n, "portal", p + ".portal", null), string(n, "admin", p + ".admin", null)));
+      if (!peerIds.add(id)) {
+        throw new ConfigException(p + ".id: node " + id + " is listed twice; give each peer once");
+      }
+      String peerRaft = address(n, "raft", p + ".raft", "127.0.0.2:3261", true);
+      if (!raftAddresses.add(peerRaft.toLowerCase(Locale.ROOT))) {
+        throw new ConfigException(p + ".raft: " + peerRaft + " is already the Raft endpoint of "
+            + (raft != null && raft.address().equalsIgnoreCase(peerRaft) ? "this node (raft)" : "another peer")
+            + "; every node needs its own");
+      }
+      String peerPortal = address(n, "portal", p + ".portal", "127.0.0.2:3260", false);
+      if (peerPortal != null && !portals.add(peerPortal.toLowerCase(Locale.ROOT))) {
+        throw new ConfigException(p + ".portal: " + peerPortal + " is already the portal of "
+            + (NodeConfig.hostPort(host, port).equalsIgnoreCase(peerPortal) ? "this node (portal)" : "another peer")
+            + "; every node needs its own");
+      }
+      peers.add(new NodeConfig.Peer(id, peerRaft, peerPortal,
+          address(n, "admin", p + ".admin", "127.0.0.2:9260", false)));
+    }
+    if (!peers.isEmpty() && raft == null) {
+      throw new ConfigException("raft: missing; a node with peers needs its own Raft endpoint, e.g."
+          + " \"raft\": { \"host\": \"" + host + "\", \"port\": " + (port == 65535 ? port - 1 : port + 1) + " }");
+    }
+    int nodes = 1 + peers.size();
+    int replicas = root.has("replicas") ? intIn(root, "replicas", "replicas", 1, 1, 5) : Math.min(3, nodes);
+    if (replicas > nodes) {
+      throw new ConfigException("replicas: " + replicas + " needs " + replicas + " nodes but this"
+          + " cluster has " + nodes + " (this node and " + peers.size() + (peers.size() == 1 ? " peer" : " peers")
+          + "); lower replicas to " + nodes + " or list more peers");
     }
 
     List<NodeConfig.Volume> volumes = new ArrayList<>();
@@ -217,8 +274,8 @@ public final class NodeConfigParser {
           List.copyOf(allowed), List.copyOf(luns)));
     }
     return new NodeConfig(nodeId, host, port, bind, dataDir, adminHost, adminPort,
-        Duration.ofSeconds(nopInterval), Duration.ofSeconds(nopTimeout), List.copyOf(peers),
-        List.copyOf(volumes), List.copyOf(targets));
+        Duration.ofSeconds(nopInterval), Duration.ofSeconds(nopTimeout), raft, List.copyOf(peers),
+        replicas, List.copyOf(volumes), List.copyOf(targets));
   }
 
   /** "1GiB", "512MiB", "4096", "10G" (binary units) to bytes. */
@@ -245,6 +302,40 @@ public final class NodeConfigParser {
       throw new ConfigException(key + ": \"" + text + "\" is too large");
     }
     return v << shift;
+  }
+
+  /**
+   * A {@code host:port} value ({@code [v6]:port} for IPv6 literals): a reachable host, not a
+   * wildcard, and a port 1..65535. Returns it trimmed, or null when absent and not required.
+   */
+  private static String address(JsonNode parent, String name, String key, String example,
+      boolean required) {
+    String text = string(parent, name, key, null);
+    if (text == null) {
+      if (required) {
+        throw new ConfigException(key + ": missing; give host:port, e.g. " + example);
+      }
+      return null;
+    }
+    Matcher m = HOST_PORT.matcher(text.trim());
+    if (!m.matches()) {
+      throw new ConfigException(key + ": \"" + text + "\" is not host:port; give host:port, e.g. " + example);
+    }
+    String h = m.group(1) != null ? m.group(1) : m.group(2);
+    if (isWildcard(h)) {
+      throw new ConfigException(key + ": " + h + " is a wildcard; give the address the node is"
+          + " reached at, e.g. " + example);
+    }
+    long port = Long.parseLong(m.group(3));
+    if (port < 1 || port > 65535) {
+      throw new ConfigException(key + ": port " + m.group(3) + " is out of range; give host:port"
+          + " with a port from 1 to 65535, e.g. " + example);
+    }
+    return NodeConfig.hostPort(h, (int) port);
+  }
+
+  private static boolean isWildcard(String host) {
+    return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
   }
 
   private static void checkSecret(String secret, String key) {

@@ -34,10 +34,40 @@ class CliTest {
   }
 
   @Test
-  void localCluster_moreThanOneNode_saysMultiNodeComesWithReplication() {
-    assertThatThrownBy(() -> run("local-cluster", "--nodes", "3"))
+  void localCluster_moreThanFiveNodes_isRefused_namingTheRange() {
+    assertThatThrownBy(() -> run("local-cluster", "--nodes", "6"))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("--nodes 3").hasMessageContaining("replication");
+        .hasMessageStartingWith("--nodes: give a number from 1 to 5");
+  }
+
+  @Test
+  void help_showsTheThreeNodeCluster() throws Exception {
+    run("help");
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("local-cluster --nodes 3", "127.0.0.1, .2 and .3");
+  }
+
+  @Test
+  void nodeOptions_configPortalPortAndParentPid() {
+    assertThat(Cli.NodeOptions.parse(new String[] {"--config", "n.json"}))
+        .isEqualTo(new Cli.NodeOptions(Path.of("n.json"), null, null));
+    assertThat(Cli.NodeOptions.parse(new String[] {"--config", "n.json", "--portal-port", "3300", "--parent-pid", "77"}))
+        .isEqualTo(new Cli.NodeOptions(Path.of("n.json"), 3300, 77L));
+    assertThatThrownBy(() -> Cli.NodeOptions.parse(new String[] {"--config", "n.json", "--portal-port", "0"}))
+        .hasMessage("--portal-port: give a number from 1 to 65535");
+    assertThatThrownBy(() -> Cli.NodeOptions.parse(new String[] {"--portal-port", "3300"}))
+        .hasMessage("node: give the config file: blockraft node --config FILE");
+    assertThatThrownBy(() -> Cli.NodeOptions.parse(new String[] {"--conf", "n.json"}))
+        .hasMessageStartingWith("node: unknown option --conf");
+  }
+
+  @Test
+  void servingLine_saysWhereTheNodeServes_andInWhichMode() {
+    NodeConfig single = NodeConfigParser.parse(LocalCluster.defaultConfig(3260), Path.of("/d"));
+    NodeConfig two = NodeConfigParser.parse(LocalCluster.clusterConfig(2, 3, 3260), Path.of("/d"));
+    assertThat(Cli.servingLine(single, 3260))
+        .isEqualTo("node 1 serving on 127.0.0.1:3260 (single node), data in /d/node1");
+    assertThat(Cli.servingLine(two, 3300)).isEqualTo("node 2 serving on 127.0.0.2:3300 (Raft"
+        + " 127.0.0.2:3261, 2 peers, 3 replicas per volume), data in /d/node2");
   }
 
   @Test

@@ -99,23 +99,6 @@ class NodeConfigParserTest {
   }
 
   @Test
-  void localCluster_rejectsMoreThanOneNode_andUnknownOptions() {
-    assertThatThrownBy(() -> LocalCluster.Options.parse(new String[] {"--nodes", "3"}))
-        .hasMessageStartingWith("--nodes 3: this build runs a single node");
-    assertThatThrownBy(() -> LocalCluster.Options.parse(new String[] {"--port", "1"}))
-        .hasMessageStartingWith("--port: unknown option");
-    assertThat(LocalCluster.Options.parse(new String[] {"--base-port", "3300", "--data", "x"}).basePort())
-        .isEqualTo(3300);
-  }
-
-  @Test
-  void localClusterDefaultConfig_isValid() {
-    NodeConfig c = NodeConfigParser.parse(LocalCluster.defaultConfig(3260), BASE);
-    assertThat(c.targets()).hasSize(1);
-    assertThat(c.targets().get(0).luns()).extracting(NodeConfig.Lun::readOnly).containsExactly(false, true);
-  }
-
-  @Test
   void portalBind_defaultsToHost_andCanBeSetForContainers() {
     assertThat(NodeConfigParser.parse(config(VOL, TGT), BASE).portalBind()).isEqualTo("127.0.0.1");
     String withBind = """
@@ -126,5 +109,164 @@ class NodeConfigParserTest {
     assertThat(c.portalHost()).isEqualTo("192.0.2.10");
     assertThat(c.portalBind()).isEqualTo("0.0.0.0");
     assertThat(c.portalPort()).isEqualTo(3260);
+  }
+
+  /** Node 1 of a cluster: {@code extra} goes in at the top level (raft, peers, replicas). */
+  private static String clustered(String extra) {
+    return """
+        { "nodeId": 1, "portal": { "host": "127.0.0.1", "port": 3260 }, "dataDir": "d", %s,
+          "volumes": [ %s ], "targets": [ %s ] }
+        """.formatted(extra, VOL, TGT);
+  }
+
+  private static final String RAFT = "\"raft\": { \"host\": \"127.0.0.1\", \"port\": 3261 }";
+  private static final String PEER2 = "{ \"id\": 2, \"raft\": \"127.0.0.2:3261\", \"portal\": \"127.0.0.2:3260\", \"admin\": \"127.0.0.2:3262\" }";
+  private static final String PEER3 = "{ \"id\": 3, \"raft\": \"127.0.0.3:3261\", \"portal\": \"127.0.0.3:3260\" }";
+
+  private static String peers(String... peers) {
+    return "\"peers\": [ " + String.join(", ", peers) + " ]";
+  }
+
+  @Test
+  void noRaftNoPeers_isSingleNodeMode_withOneReplica() {
+    NodeConfig c = NodeConfigParser.parse(config(VOL, TGT), BASE);
+    assertThat(c.clustered()).isFalse();
+    assertThat(c.raft()).isNull();
+    assertThat(c.peers()).isEmpty();
+    assertThat(c.replicas()).isEqualTo(1);
+  }
+
+  @Test
+  void clusterConfig_parsesRaftPeersAndDefaultReplicas() {
+    NodeConfig c = NodeConfigParser.parse(clustered(RAFT + ", " + peers(PEER2, PEER3)), BASE);
+    assertThat(c.clustered()).isTrue();
+    assertThat(c.raft()).isEqualTo(new NodeConfig.Raft("127.0.0.1", 3261));
+    assertThat(c.raft().address()).isEqualTo("127.0.0.1:3261");
+    assertThat(c.peers()).containsExactly(
+        new NodeConfig.Peer(2, "127.0.0.2:3261", "127.0.0.2:3260", "127.0.0.2:3262"),
+        new NodeConfig.Peer(3, "127.0.0.3:3261", "127.0.0.3:3260", null));
+    assertThat(c.replicas()).isEqualTo(3);
+  }
+
+  @Test
+  void replicas_defaultToMin3AndClusterSize_andMayBeSet() {
+    assertThat(NodeConfigParser.parse(clustered(RAFT + ", " + peers(PEER2)), BASE).replicas()).isEqualTo(2);
+    assertThat(NodeConfigParser.parse(clustered(RAFT), BASE).replicas()).isEqualTo(1);
+    assertThat(NodeConfigParser.parse(clustered(RAFT + ", \"replicas\": 2, " + peers(PEER2, PEER3)), BASE)
+        .replicas()).isEqualTo(2);
+  }
+
+  @Test
+  void raftAlone_isAOneNodeRaftCluster() {
+    NodeConfig c = NodeConfigParser.parse(clustered("\"raft\": { \"host\": \"127.0.0.1\" }"), BASE);
+    assertThat(c.clustered()).isTrue();
+    assertThat(c.raft().port()).isEqualTo(3261);
+  }
+
+  @Test
+  void peersWithoutRaft_namesRaft_andShowsAnExample() {
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(peers(PEER2)), BASE))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("raft: missing; a node with peers needs its own Raft endpoint, e.g."
+            + " \"raft\": { \"host\": \"127.0.0.1\", \"port\": 3261 }");
+  }
+
+  @Test
+  void peerRaft_isRequired_andMustBeHostPort() {
+    String noRaft = "{ \"id\": 3, \"portal\": \"127.0.0.3:3260\" }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", " + peers(PEER2, noRaft)), BASE))
+        .hasMessage("peers[1].raft: missing; give host:port, e.g. 127.0.0.2:3261");
+    String hostOnly = "{ \"id\": 3, \"raft\": \"127.0.0.3\" }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", " + peers(PEER2, hostOnly)), BASE))
+        .hasMessage("peers[1].raft: \"127.0.0.3\" is not host:port; give host:port, e.g. 127.0.0.2:3261");
+    String badPort = "{ \"id\": 3, \"raft\": \"127.0.0.3:70000\" }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", " + peers(badPort)), BASE))
+        .hasMessageStartingWith("peers[0].raft: port 70000 is out of range");
+    String wildcard = "{ \"id\": 3, \"raft\": \"0.0.0.0:3261\" }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", " + peers(wildcard)), BASE))
+        .hasMessageStartingWith("peers[0].raft: 0.0.0.0 is a wildcard");
+    String notString = "{ \"id\": 3, \"raft\": 3261 }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", " + peers(notString)), BASE))
+        .hasMessage("peers[0].raft: expected a string in quotes");
+  }
+
+  @Test
+  void peerPortalAndAdmin_areOptional_butCheckedWhenGiven() {
+    String bad = "{ \"id\": 3, \"raft\": \"127.0.0.3:3261\", \"portal\": \"127.0.0.3\" }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", " + peers(bad)), BASE))
+        .hasMessage("peers[0].portal: \"127.0.0.3\" is not host:port; give host:port, e.g. 127.0.0.2:3260");
+    String badAdmin = "{ \"id\": 3, \"raft\": \"127.0.0.3:3261\", \"admin\": \"x:y\" }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", " + peers(badAdmin)), BASE))
+        .hasMessageStartingWith("peers[0].admin: \"x:y\" is not host:port");
+  }
+
+  @Test
+  void ipv6Addresses_areBracketed() {
+    String v6 = "{ \"id\": 2, \"raft\": \"[fd00::2]:3261\", \"portal\": \"[fd00::2]:3260\" }";
+    NodeConfig c = NodeConfigParser.parse(clustered(RAFT + ", " + peers(v6)), BASE);
+    assertThat(c.peers().get(0).raftAddress()).isEqualTo("[fd00::2]:3261");
+    assertThat(new NodeConfig.Raft("fd00::1", 3261).address()).isEqualTo("[fd00::1]:3261");
+  }
+
+  @Test
+  void peerIds_areUnique_andNeverThisNode() {
+    String twice = "{ \"id\": 2, \"raft\": \"127.0.0.3:3261\" }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", " + peers(PEER2, twice)), BASE))
+        .hasMessage("peers[1].id: node 2 is listed twice; give each peer once");
+    String self = "{ \"id\": 1, \"raft\": \"127.0.0.3:3261\" }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", " + peers(self)), BASE))
+        .hasMessage("peers[0].id: 1 is this node's own nodeId; list only the other nodes");
+  }
+
+  @Test
+  void raftEndpointsAndPortals_areUniqueAcrossTheCluster() {
+    String sameRaftAsMe = "{ \"id\": 2, \"raft\": \"127.0.0.1:3261\" }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", " + peers(sameRaftAsMe)), BASE))
+        .hasMessage("peers[0].raft: 127.0.0.1:3261 is already the Raft endpoint of this node (raft);"
+            + " every node needs its own");
+    String sameRaftAs2 = "{ \"id\": 3, \"raft\": \"127.0.0.2:3261\" }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", " + peers(PEER2, sameRaftAs2)), BASE))
+        .hasMessageStartingWith("peers[1].raft: 127.0.0.2:3261 is already the Raft endpoint of another peer");
+    String myPortal = "{ \"id\": 2, \"raft\": \"127.0.0.2:3261\", \"portal\": \"127.0.0.1:3260\" }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", " + peers(myPortal)), BASE))
+        .hasMessageStartingWith("peers[0].portal: 127.0.0.1:3260 is already the portal of this node");
+  }
+
+  @Test
+  void replicas_outOfRange_orMoreThanNodes_areRejected() {
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", \"replicas\": 6, " + peers(PEER2)), BASE))
+        .hasMessage("replicas: 6 is out of range; give a number from 1 to 5");
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", \"replicas\": 0"), BASE))
+        .hasMessage("replicas: 0 is out of range; give a number from 1 to 5");
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(RAFT + ", \"replicas\": 3, " + peers(PEER2)), BASE))
+        .hasMessage("replicas: 3 needs 3 nodes but this cluster has 2 (this node and 1 peer);"
+            + " lower replicas to 2 or list more peers");
+    assertThatThrownBy(() -> NodeConfigParser.parse(config(VOL, TGT).replace("\"dataDir\"", "\"replicas\": 2, \"dataDir\""), BASE))
+        .hasMessageStartingWith("replicas: 2 needs 2 nodes but this cluster has 1 (this node and 0 peers)");
+  }
+
+  @Test
+  void raftEndpoint_mustNotShareThePortalPort_norBeAWildcard() {
+    String samePort = "\"raft\": { \"host\": \"127.0.0.1\", \"port\": 3260 }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(samePort), BASE))
+        .hasMessage("raft.port: 3260 is also portal.port on 127.0.0.1; give the Raft endpoint a port"
+            + " of its own, e.g. 3261");
+    String wildcard = "\"raft\": { \"host\": \"0.0.0.0\", \"port\": 3261 }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(wildcard), BASE))
+        .hasMessageStartingWith("raft.host: give the address the other nodes reach");
+    String typo = "\"raft\": { \"host\": \"127.0.0.1\", \"prot\": 3261 }";
+    assertThatThrownBy(() -> NodeConfigParser.parse(clustered(typo), BASE))
+        .hasMessage("raft.prot: unknown key (known here: host, port)");
+  }
+
+  @Test
+  void withClusterPortalPort_movesThisNodesAndThePeersPortals_notRaft() {
+    NodeConfig c = NodeConfigParser.parse(clustered(RAFT + ", " + peers(PEER2, PEER3)), BASE)
+        .withClusterPortalPort(4000);
+    assertThat(c.portalPort()).isEqualTo(4000);
+    assertThat(c.peers()).extracting(NodeConfig.Peer::portal).containsExactly("127.0.0.2:4000", "127.0.0.3:4000");
+    assertThat(c.peers()).extracting(NodeConfig.Peer::raftAddress).containsExactly("127.0.0.2:3261", "127.0.0.3:3261");
+    assertThat(c.raft().port()).isEqualTo(3261);
+    assertThat(c.lunUrls(4000)).containsExactly("iscsi://127.0.0.1:4000/iqn.2026-11.io.example:t/0");
   }
 }

@@ -1,0 +1,260 @@
+package io.blockraft.target.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.blockraft.target.node.LocalCluster;
+import io.blockraft.target.node.LocalProcessCluster;
+import io.blockraft.target.node.NodeProcess;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three node processes on 127.0.0.1, .2 and .3 ({@link LocalProcessCluster}, what {@code
+ * blockraft local-cluster --nodes 3} runs), end to end:
+ *
+ * <ul>
+ *   <li>the processes: every portal serves, kill -9 and restart of one node, a node killed from
+ *       outside is reported, SIGTERM stops a node cleanly, and closing the cluster leaves no
+ *       process behind;
+ *   <li>the data (issue 3): 32 MiB of seeded random data written with {@code qemu-img convert}
+ *       through node 1's portal read back byte-exact through nodes 2 and 3; the leader killed with
+ *       SIGKILL; 16 MiB more written through a survivor; the killed node restarted; all 48 MiB read
+ *       back through it.
+ * </ul>
+ */
+class ThreeNodeIT {
+  private static final int MIB = 1 << 20;
+  private static final String IQN = LocalCluster.TARGET;
+
+  @TempDir
+  Path dir;
+
+  private final List<String> events = Collections.synchronizedList(new ArrayList<>());
+  private LocalProcessCluster cluster;
+
+  private LocalProcessCluster startCluster() throws IOException {
+    Path data = dir.resolve("data");
+    int port = freeBasePort(3);
+    cluster = LocalProcessCluster.start(data, port, 3, LocalProcessCluster.Settings.defaults()
+        .withEvents(line -> {
+          events.add(line);
+          System.out.println("[cluster] " + line);
+        }));
+    return cluster;
+  }
+
+  @AfterEach
+  void stopCluster(TestInfo test) throws IOException {
+    if (cluster == null) {
+      return;
+    }
+    closeAndCheckNothingIsLeft();
+    keepLogs(test.getTestMethod().map(m -> m.getName()).orElse("three-node"));
+  }
+
+  /** Closes the cluster: afterwards no node process is left, this JVM has no such child. */
+  private void closeAndCheckNothingIsLeft() {
+    Set<Long> pids = cluster.nodes().stream().map(NodeProcess::pid).collect(Collectors.toSet());
+    cluster.close();
+    assertThat(cluster.nodes()).noneMatch(NodeProcess::alive);
+    assertThat(ProcessHandle.current().descendants().filter(p -> pids.contains(p.pid()))
+        .map(ProcessHandle::pid)).as("node processes left after close").isEmpty();
+  }
+
+  @Test
+  void threeNodeProcesses_serve_surviveKill9AndRestart_andStopCleanly() throws Exception {
+    startCluster();
+    List<NodeProcess> nodes = cluster.nodes();
+
+    assertThat(nodes).extracting(NodeProcess::portal).containsExactly(
+        "127.0.0.1:" + cluster.basePort(), "127.0.0.2:" + cluster.basePort(), "127.0.0.3:" + cluster.basePort());
+    assertThat(nodes).extracting(NodeProcess::pid).doesNotHaveDuplicates()
+        .allSatisfy(pid -> assertThat(ProcessHandle.current().children().map(ProcessHandle::pid)).contains(pid));
+    for (NodeProcess n : nodes) {
+      assertThat(portalAccepts(n)).as("%s accepts connections", n).isTrue();
+      assertThat(Files.readString(n.log())).contains("node " + n.id() + " serving on " + n.portal());
+    }
+
+    // kill -9 and restart node 2: a new process on the same config, data and port
+    NodeProcess two = cluster.node(2);
+    long killed = two.pid();
+    two.kill9();
+    assertThat(two.alive()).isFalse();
+    assertThat(two.exitStatus()).hasValue(137);
+    assertThat(cluster.node(1).alive() && cluster.node(3).alive()).isTrue();
+    two.restart();
+    assertThat(two.pid()).isNotEqualTo(killed);
+    assertThat(portalAccepts(two)).isTrue();
+    assertThat(Files.readString(two.log()).split("local-cluster starts node 2", -1))
+        .as("one log, appended across restarts").hasSize(3);
+
+    // a node killed from outside is reported, and the others keep serving
+    long three = cluster.node(3).pid();
+    ProcessHandle.of(three).orElseThrow().destroyForcibly();
+    await("the cluster reports node 3's death").atMost(Duration.ofSeconds(30))
+        .until(() -> events.stream().anyMatch(e -> e.startsWith("node 3 (pid " + three + ") exited with status 137")));
+    assertThat(cluster.node(1).alive() && cluster.node(2).alive()).isTrue();
+    assertThat(cluster.allExited()).isNotDone();
+    cluster.node(3).restart();
+
+    // SIGTERM stops a node cleanly (its shutdown hook closes portal and store)
+    NodeProcess one = cluster.node(1);
+    assertThat(one.stop()).isIn(0, 143);
+    assertThat(Files.readString(one.log())).contains("node 1 stopped");
+    one.restart();
+    assertThat(cluster.nodes()).allMatch(NodeProcess::alive);
+
+    // closing stops all three (SIGTERM) and leaves no process behind; nothing was reported as a crash
+    closeAndCheckNothingIsLeft();
+    assertThat(cluster.nodes()).allSatisfy(n -> assertThat(n.exitStatus()).hasValue(143));
+    assertThat(events).filteredOn(e -> e.contains("exited with status")).hasSize(1);
+  }
+
+  /**
+   * Issue 3's end-to-end check. Needs the replication wiring in BlockraftNode: until each volume
+   * is a Raft group across the three nodes, node 2 reads zeros where node 1 was written.
+   */
+  @Test
+  void dataWrittenThroughNode1_readsBackThroughNodes2And3_andSurvivesKill9OfTheLeader() throws Exception {
+    ItSupport.requireQemuIscsi();
+    Path first = QemuImgRoundTripIT.randomFile(dir.resolve("first.raw"), 32, 0x3_0de5_eedL);
+    Path second = QemuImgRoundTripIT.randomFile(dir.resolve("second.raw"), 16, 0x3_0de5_eee2L);
+    startCluster();
+    for (NodeProcess n : cluster.nodes()) {
+      awaitLun0Opens(n);
+    }
+
+    QemuImgRoundTripIT.write(first, lun0(cluster.node(1)));
+    for (int k : new int[] {2, 3}) {
+      Path out = dir.resolve("read-" + k + ".raw");
+      QemuImgRoundTripIT.read(lun0(cluster.node(k)), out, 32);
+      assertThat(Files.mismatch(first, out)).as("first differing byte read through node %d", k).isEqualTo(-1L);
+    }
+
+    // TODO(lead): kill the node that leads lun0's Raft group once BlockraftNode exposes it (the
+    // admin API, a log line or REPORT TARGET PORT GROUPS); until then node 1.
+    NodeProcess leader = cluster.node(1);
+    NodeProcess survivor = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+    leader.kill9();
+    writeAt(second, 32L * MIB, survivor);
+    leader.restart();
+
+    Path all = dir.resolve("read-all.raw");
+    // the restarted node may answer NOT READY until it has caught up: retry the read, not the check
+    await("a read of 48 MiB through the restarted " + leader).atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> ItSupport.run(QemuImgRoundTripIT.LIMIT, null, "qemu-img", "dd", "-f", "raw",
+            "-O", "raw", "bs=1M", "count=48", "if=" + lun0(leader), "of=" + replace(all)).exitCode() == 0);
+    byte[] got = Files.readAllBytes(all);
+    assertThat(got).hasSize(48 * MIB);
+    assertThat(Arrays.mismatch(got, 0, 32 * MIB, Files.readAllBytes(first), 0, 32 * MIB))
+        .as("first differing byte of the 32 MiB written before the kill").isEqualTo(-1);
+    assertThat(Arrays.mismatch(got, 32 * MIB, 48 * MIB, Files.readAllBytes(second), 0, 16 * MIB))
+        .as("first differing byte of the 16 MiB written through %s after the kill", survivor).isEqualTo(-1);
+  }
+
+  /**
+   * Until LUN 0 opens through {@code n} ({@code qemu-img info}: login, INQUIRY, READ CAPACITY): a
+   * node may answer NOT READY for a moment after start-up while its volume's group elects a leader.
+   */
+  private static void awaitLun0Opens(NodeProcess n) {
+    await("LUN 0 opens through " + n).atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
+        .until(() -> ItSupport.run(Duration.ofSeconds(30), null, "qemu-img", "info", lun0(n)).exitCode() == 0);
+  }
+
+  private static String lun0(NodeProcess n) {
+    return "iscsi://" + n.portal() + "/" + IQN + "/0";
+  }
+
+  /** {@code qemu-img convert} of {@code file} into LUN 0 at byte {@code offset}, through {@code n}. */
+  private static void writeAt(Path file, long offset, NodeProcess n) throws Exception {
+    String target = "driver=raw,offset=" + offset + ",size=" + Files.size(file)
+        + ",file.driver=iscsi,file.transport=tcp,file.portal=" + n.portal() + ",file.target=" + IQN
+        + ",file.lun=0";
+    ItSupport.runOk(QemuImgRoundTripIT.LIMIT, null, "qemu-img", "convert", "-n", "-f", "raw",
+        "--target-image-opts", file.toString(), target);
+  }
+
+  private static Path replace(Path out) throws IOException {
+    Files.deleteIfExists(out);
+    return out;
+  }
+
+  private static boolean portalAccepts(NodeProcess n) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(n.portalHost(), n.portalPort()), 1000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * A base port whose PORT, PORT+1 and PORT+2 are free on 127.0.0.1 .. 127.0.0.n, below the
+   * ephemeral range (so no client socket takes one between a kill and a restart).
+   */
+  static int freeBasePort(int n) throws IOException {
+    Random random = new Random();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int base = 20000 + 3 * random.nextInt(4000);
+      if (allFree(base, n)) {
+        return base;
+      }
+    }
+    throw new IOException("no free base port for " + n + " nodes in 20000-32000");
+  }
+
+  private static boolean allFree(int base, int n) {
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      for (int k = 1; k <= n; k++) {
+        for (int p = base; p < base + 3; p++) {
+          ServerSocket s = new ServerSocket();
+          held.add(s);
+          s.bind(new InetSocketAddress(InetAddress.getByName("127.0.0." + k), p), 1);
+        }
+      }
+      return true;
+    } catch (IOException e) {
+      return false;
+    } finally {
+      for (ServerSocket s : held) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // closing a probe socket
+        }
+      }
+    }
+  }
+
+  /** Copies the node logs to the module's it/ directory (the temp dir goes away). */
+  private void keepLogs(String test) throws IOException {
+    Path to = ItSupport.buildDir();
+    for (NodeProcess n : cluster.nodes()) {
+      if (Files.exists(n.log())) {
+        Files.copy(n.log(), to.resolve("ThreeNodeIT." + test + "." + n.log().getFileName()),
+            StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+  }
+}
