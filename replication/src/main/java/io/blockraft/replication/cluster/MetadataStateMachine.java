@@ -15,7 +15,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -56,16 +55,18 @@ public final class MetadataStateMachine extends BaseStateMachine {
 
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final TreeMap<String, VolumeRecord> volumes = new TreeMap<>();
-  private final TreeSet<Integer> members = new TreeSet<>();
+  /** Member node id -> Raft address (host:port). */
+  private final TreeMap<Integer, String> members = new TreeMap<>();
   private final Consumer<VolumeRecord> onVolume;
 
   /**
-   * @param initialMembers the members before any ADD/REMOVE (the configured peers)
+   * @param initialMembers the members before any ADD/REMOVE (the configured peers): id -> Raft
+   *     address
    * @param onVolume told (on the apply thread) about every volume record created or changed,
    *     and about every record after a restart or snapshot install
    */
-  public MetadataStateMachine(List<Integer> initialMembers, Consumer<VolumeRecord> onVolume) {
-    members.addAll(initialMembers);
+  public MetadataStateMachine(Map<Integer, String> initialMembers, Consumer<VolumeRecord> onVolume) {
+    members.putAll(initialMembers);
     this.onVolume = onVolume;
   }
 
@@ -77,8 +78,9 @@ public final class MetadataStateMachine extends BaseStateMachine {
     return volumes.get(name);
   }
 
-  public synchronized List<Integer> members() {
-    return List.copyOf(members);
+  /** Member id -> Raft address, as this node has applied them. */
+  public synchronized Map<Integer, String> members() {
+    return new TreeMap<>(members);
   }
 
   // ------------------------------------------------------------------ ops
@@ -106,10 +108,11 @@ public final class MetadataStateMachine extends BaseStateMachine {
     });
   }
 
-  static Message addNode(int id) {
+  static Message addNode(int id, String raftAddress) {
     return op(out -> {
       out.writeByte(ADD_NODE);
       out.writeInt(id);
+      out.writeUTF(raftAddress);
     });
   }
 
@@ -179,8 +182,16 @@ public final class MetadataStateMachine extends BaseStateMachine {
               reply = encode(r);
             }
           }
-          case ADD_NODE -> members.add(in.readInt());
-          case REMOVE_NODE -> members.remove(in.readInt());
+          case ADD_NODE -> {
+            int id = in.readInt();
+            members.put(id, in.readUTF());
+            log.info("cluster members: node {} added ({})", id, members.get(id));
+          }
+          case REMOVE_NODE -> {
+            int id = in.readInt();
+            members.remove(id);
+            log.info("cluster members: node {} removed", id);
+          }
           default -> log.warn("metadata entry {} has unknown type {}", e.getIndex(), type);
         }
       }
@@ -197,7 +208,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
   /** Least-loaded members first (replica count, then leader count, then id); leader first. */
   private List<Integer> place(int want) {
     Map<Integer, int[]> load = new TreeMap<>();
-    for (int m : members) {
+    for (int m : members.keySet()) {
       load.put(m, new int[2]);
     }
     for (VolumeRecord r : volumes.values()) {
@@ -258,7 +269,8 @@ public final class MetadataStateMachine extends BaseStateMachine {
         members.clear();
         int m = in.readInt();
         for (int i = 0; i < m; i++) {
-          members.add(in.readInt());
+          int id = in.readInt();
+          members.put(id, in.readUTF());
         }
         int n = in.readInt();
         for (int i = 0; i < n; i++) {
@@ -284,8 +296,9 @@ public final class MetadataStateMachine extends BaseStateMachine {
       ByteArrayOutputStream b = new ByteArrayOutputStream();
       try (DataOutputStream out = new DataOutputStream(b)) {
         out.writeInt(members.size());
-        for (int m : members) {
-          out.writeInt(m);
+        for (Map.Entry<Integer, String> m : members.entrySet()) {
+          out.writeInt(m.getKey());
+          out.writeUTF(m.getValue());
         }
         out.writeInt(volumes.size());
         for (VolumeRecord r : volumes.values()) {

@@ -32,6 +32,10 @@ import org.apache.ratis.util.TimeDuration;
  *       to tell followers the new commit index. Switched off, a follower learned of a commit only
  *       at the next heartbeat, and a write acknowledged through a follower took ~500 ms (measured:
  *       510 ms per 4 KiB QD1 write through a follower, against 9 ms through the leader).
+ *   <li><b>Appender wait-time.min 0</b> (default 1 ms): the appender otherwise waits up to 1 ms
+ *       after each send before the next, and at queue depth 1 every write waits behind the previous
+ *       commit's metadata entry. In-process 3-node probe, 4 KiB writes at QD1 through the leader:
+ *       5.4 ms with the default, 3.5 ms with 0 (noisy 2-core machine).
  *   <li><b>Snapshots purge the log up to the snapshot</b>; a replica that is further behind gets
  *       the snapshot (a RocksDB checkpoint) instead of the log.
  * </ul>
@@ -59,6 +63,7 @@ public final class RatisSettings {
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
     RaftServerConfigKeys.Read.setTimeout(p, TimeDuration.valueOf(5, TimeUnit.SECONDS));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
+    RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.ZERO);
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(8 * 1024 * 1024 + 64 * 1024));
     RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);

@@ -70,8 +70,22 @@ public final class ReplicationNode implements AutoCloseable {
       return RaftPeerId.valueOf("n" + id);
     }
 
+    /** {@code host:port} ({@code [v6]:port} for an IPv6 literal). */
+    public String address() {
+      return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    static Member parse(int id, String address) {
+      int colon = address.lastIndexOf(':');
+      String h = address.substring(0, colon);
+      if (h.startsWith("[") && h.endsWith("]")) {
+        h = h.substring(1, h.length() - 1);
+      }
+      return new Member(id, h, Integer.parseInt(address.substring(colon + 1)));
+    }
+
     RaftPeer peer(int priority) {
-      return RaftPeer.newBuilder().setId(peerId()).setAddress(host + ":" + port).setPriority(priority).build();
+      return RaftPeer.newBuilder().setId(peerId()).setAddress(address()).setPriority(priority).build();
     }
   }
 
@@ -118,8 +132,11 @@ public final class ReplicationNode implements AutoCloseable {
     this.options = options;
     this.transforms = transforms;
     this.io = io;
-    this.metadata = new MetadataStateMachine(
-        options.members().stream().map(Member::id).toList(), this::onVolumeRecord);
+    Map<Integer, String> initial = new java.util.TreeMap<>();
+    for (Member m : options.members()) {
+      initial.put(m.id(), m.address());
+    }
+    this.metadata = new MetadataStateMachine(initial, this::onVolumeRecord);
     Member me = options.selfMember();
     this.server = RaftServer.newBuilder()
         .setServerId(me.peerId())
@@ -178,9 +195,19 @@ public final class ReplicationNode implements AutoCloseable {
     return RaftGroup.valueOf(r.groupId(), peers);
   }
 
+  /** A member's endpoint: from the config, or from the metadata group (nodes added later). */
   private Member member(int id) {
-    return options.members().stream().filter(m -> m.id() == id).findFirst()
-        .orElseThrow(() -> new IllegalStateException("node " + id + " is not a configured member"));
+    return options.members().stream().filter(m -> m.id() == id).findFirst().orElseGet(() -> {
+      String a = metadata.members().get(id);
+      if (a == null) {
+        throw new IllegalStateException("node " + id + " is not a cluster member");
+      }
+      return Member.parse(id, a);
+    });
+  }
+
+  private List<RaftPeer> metadataPeers(Map<Integer, String> members) {
+    return members.entrySet().stream().map(e -> Member.parse(e.getKey(), e.getValue()).peer(0)).toList();
   }
 
   private StateMachine stateMachine(RaftGroupId g) {
@@ -316,6 +343,11 @@ public final class ReplicationNode implements AutoCloseable {
         });
   }
 
+  /** Cluster members (id -> Raft address) as this node has applied them. */
+  public Map<Integer, String> members() {
+    return metadata.members();
+  }
+
   /** The volume table as this node has applied it. */
   public List<VolumeRecord> volumeTable() {
     return metadata.volumes();
@@ -339,30 +371,117 @@ public final class ReplicationNode implements AutoCloseable {
   public CompletableFuture<Void> replaceNode(int dead, int fresh) {
     return CompletableFuture.runAsync(() -> {
       for (VolumeRecord r : metadata.volumes()) {
-        if (!r.replicas().contains(dead)) {
-          continue;
-        }
-        List<Integer> ids = new ArrayList<>(r.replicas());
-        ids.set(ids.indexOf(dead), fresh);
-        try {
-          RaftClientReply t = metaClient().io().send(MetadataStateMachine.setReplicas(r.name(), ids));
-          if (!t.isSuccess()) {
-            throw new IOException(String.valueOf(t.getException()));
-          }
-          VolumeRecord updated = r.withReplicas(ids);
-          try (RaftClient c = RaftClient.newBuilder().setProperties(RatisSettings.client())
-              .setRaftGroup(volumeGroup(r)).build()) {
-            RaftClientReply s = c.admin().setConfiguration(List.copyOf(volumeGroup(updated).getPeers()));
-            if (!s.isSuccess()) {
-              throw new IOException(String.valueOf(s.getException()));
-            }
-          }
+        if (r.replicas().contains(dead) && !r.replicas().contains(fresh)) {
+          List<Integer> ids = new ArrayList<>(r.replicas());
+          ids.set(ids.indexOf(dead), fresh);
+          changeReplicas(r, ids);
           log.info("volume {}: replica on node {} replaced by node {}", r.name(), dead, fresh);
-        } catch (IOException e) {
-          throw new UncheckedIOException("replacing node " + dead + " in volume " + r.name(), e);
         }
       }
     }, admin);
+  }
+
+  /**
+   * Adds a node to the cluster: the metadata group's configuration gains it, then the table
+   * records its address. Start the new node first (its config lists every member, itself
+   * included); it holds no replica until volumes are created or moved onto it.
+   */
+  public CompletableFuture<Void> addNode(Member m) {
+    return CompletableFuture.runAsync(() -> {
+      Map<Integer, String> members = metadata.members();
+      if (members.containsKey(m.id())) {
+        return;
+      }
+      members.put(m.id(), m.address());
+      try {
+        RaftClientReply c = metaClient().admin().setConfiguration(metadataPeers(members));
+        if (!c.isSuccess()) {
+          throw new IOException(String.valueOf(c.getException()));
+        }
+        RaftClientReply t = metaClient().io().send(MetadataStateMachine.addNode(m.id(), m.address()));
+        if (!t.isSuccess()) {
+          throw new IOException(String.valueOf(t.getException()));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("adding node " + m.id(), e);
+      }
+      log.info("node {} added to the cluster ({})", m.id(), m.address());
+    }, admin);
+  }
+
+  /**
+   * Removes a node: each of its replicas moves to the member holding the fewest replicas that
+   * lacks one of that volume (or, with no such member, the volume keeps one replica fewer); then
+   * the node leaves the metadata group. Works whether the node is up or dead.
+   */
+  public CompletableFuture<Void> removeNode(int id) {
+    return CompletableFuture.runAsync(() -> {
+      for (VolumeRecord r : metadata.volumes()) {
+        if (!r.replicas().contains(id)) {
+          continue;
+        }
+        List<Integer> ids = new ArrayList<>(r.replicas());
+        Integer spare = leastLoadedOutside(ids, id);
+        if (spare != null) {
+          ids.set(ids.indexOf(id), spare);
+        } else {
+          ids.remove(Integer.valueOf(id));
+        }
+        changeReplicas(r, ids);
+        log.info("volume {}: replica on node {} moved to {}", r.name(), id, spare == null ? "none" : spare);
+      }
+      Map<Integer, String> members = metadata.members();
+      members.remove(id);
+      try {
+        RaftClientReply c = metaClient().admin().setConfiguration(metadataPeers(members));
+        if (!c.isSuccess()) {
+          throw new IOException(String.valueOf(c.getException()));
+        }
+        RaftClientReply t = metaClient().io().send(MetadataStateMachine.removeNode(id));
+        if (!t.isSuccess()) {
+          throw new IOException(String.valueOf(t.getException()));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("removing node " + id, e);
+      }
+      log.info("node {} removed from the cluster", id);
+    }, admin);
+  }
+
+  private Integer leastLoadedOutside(List<Integer> replicas, int leaving) {
+    Map<Integer, Integer> load = new java.util.TreeMap<>();
+    for (int m : metadata.members().keySet()) {
+      if (m != leaving && !replicas.contains(m)) {
+        load.put(m, 0);
+      }
+    }
+    for (VolumeRecord v : metadata.volumes()) {
+      for (int m : v.replicas()) {
+        load.computeIfPresent(m, (k, n) -> n + 1);
+      }
+    }
+    return load.entrySet().stream().min(Map.Entry.<Integer, Integer>comparingByValue()
+        .thenComparing(Map.Entry.comparingByKey())).map(Map.Entry::getKey).orElse(null);
+  }
+
+  /** Table first (new replicas add the group when they apply it), then the group's configuration. */
+  private void changeReplicas(VolumeRecord r, List<Integer> ids) {
+    try {
+      RaftClientReply t = metaClient().io().send(MetadataStateMachine.setReplicas(r.name(), ids));
+      if (!t.isSuccess()) {
+        throw new IOException(String.valueOf(t.getException()));
+      }
+      VolumeRecord updated = r.withReplicas(ids);
+      try (RaftClient c = RaftClient.newBuilder().setProperties(RatisSettings.client())
+          .setRaftGroup(volumeGroup(r)).build()) {
+        RaftClientReply s = c.admin().setConfiguration(List.copyOf(volumeGroup(updated).getPeers()));
+        if (!s.isSuccess()) {
+          throw new IOException(String.valueOf(s.getException()));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("changing the replicas of volume " + r.name() + " to " + ids, e);
+    }
   }
 
   @Override
