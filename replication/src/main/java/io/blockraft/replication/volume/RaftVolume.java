@@ -18,6 +18,7 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
@@ -150,18 +151,35 @@ public final class RaftVolume implements ReplicatedVolume {
     return sm.watchMeta(key, listener);
   }
 
+  /**
+   * One Ratis linearizable read. A leader elected a moment ago answers "not ready" until its first
+   * entry commits; that is retried (briefly) rather than turned into NOT READY for the initiator.
+   */
   private CompletableFuture<Void> linearizableRead() {
+    return linearizableRead(System.nanoTime() + NOT_READY_RETRY_NANOS);
+  }
+
+  private CompletableFuture<Void> linearizableRead(long deadline) {
     RaftClientRequest req = request(Message.EMPTY, RaftClientRequest.readRequestType());
     try {
-      return server.submitClientRequestAsync(req).thenAccept(reply -> {
-        if (!reply.isSuccess()) {
-          throw unavailable(reply);
+      return server.submitClientRequestAsync(req).thenCompose(reply -> {
+        if (reply.isSuccess()) {
+          return CompletableFuture.completedFuture(null);
         }
+        if (reply.getException() instanceof LeaderNotReadyException && System.nanoTime() < deadline) {
+          return CompletableFuture.supplyAsync(() -> null, RETRY_DELAY).thenCompose(v -> linearizableRead(deadline));
+        }
+        throw unavailable(reply);
       });
     } catch (IOException e) {
       return CompletableFuture.failedFuture(unavailable(e.getMessage()));
     }
   }
+
+  /** How long a request keeps retrying a just-elected leader that is not ready yet. */
+  private static final long NOT_READY_RETRY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+  private static final Executor RETRY_DELAY =
+      CompletableFuture.delayedExecutor(20, java.util.concurrent.TimeUnit.MILLISECONDS);
 
   // ------------------------------------------------------------------ writes
 
@@ -264,8 +282,10 @@ public final class RaftVolume implements ReplicatedVolume {
         if (r.isSuccess()) {
           return CompletableFuture.completedFuture(r);
         }
-        // never appended here (we are no longer the leader): forwarding cannot apply it twice
-        if (r.getNotLeaderException() != null || idempotent) {
+        // never appended here (not the leader, or not ready yet): forwarding cannot apply it
+        // twice; the forwarder's retries wait out a leader that is not ready
+        if (r.getNotLeaderException() != null || r.getException() instanceof LeaderNotReadyException
+            || idempotent) {
           return forward(msg);
         }
         throw unavailable(r);
