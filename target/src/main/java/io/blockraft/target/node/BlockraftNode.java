@@ -50,6 +50,8 @@ public final class BlockraftNode implements AutoCloseable {
   static final long CLUSTER_WAIT_SECONDS = 600;
   /** Applied write bytes after which a volume replica snapshots itself (and purges its logs). */
   static final long SNAPSHOT_BYTES = 1L << 30;
+  /** How long a starting cluster node waits for its volumes' groups to know a leader. */
+  static final long LEADER_WAIT_SECONDS = 30;
 
   private final NodeConfig config;
   private final BlockStore store;
@@ -236,7 +238,28 @@ public final class BlockraftNode implements AutoCloseable {
         }
       }
     }
+    awaitLeaders(out, deadline);
     return out;
+  }
+
+  /**
+   * Waits (bounded) until every replica knows its group's leader, so the portal does not open
+   * into a burst of NOT READY while the groups elect. A node started alone keeps going after the
+   * wait and answers NOT READY until a quorum forms.
+   */
+  private static void awaitLeaders(Map<String, ReplicatedVolume> volumes, long deadline)
+      throws InterruptedException {
+    long until = Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(LEADER_WAIT_SECONDS));
+    for (Map.Entry<String, ReplicatedVolume> e : volumes.entrySet()) {
+      while (!e.getValue().isReady()) {
+        if (System.nanoTime() > until) {
+          log.warn("volume {} has no leader yet; serving it anyway (NOT READY until a quorum forms)",
+              e.getKey());
+          break;
+        }
+        Thread.sleep(50); // product start-up poll, not test synchronisation
+      }
+    }
   }
 
   private static void checkGeometry(String key, NodeConfig.Volume v, VolumeRecord r) {
