@@ -117,7 +117,12 @@ public final class ReplicationNode implements AutoCloseable {
   private final Options options;
   private final MetaTransforms transforms;
   private final ExecutorService io;
+  /** Membership operations (they can wait long for a new replica to catch up). */
   private final ExecutorService admin = Executors.newSingleThreadExecutor(r -> daemon(r, "replication-admin"));
+  /** Adding this node's replica groups: never queued behind a membership operation that awaits it. */
+  private final ExecutorService groups = Executors.newSingleThreadExecutor(r -> daemon(r, "replication-groups"));
+  /** Snapshot requests, one at a time. */
+  private final ExecutorService snapshots = Executors.newSingleThreadExecutor(r -> daemon(r, "replication-snapshots"));
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final Map<RaftGroupId, VolumeStateMachine> machines = new ConcurrentHashMap<>();
@@ -222,7 +227,13 @@ public final class ReplicationNode implements AutoCloseable {
       }
       VolumeStateMachine sm = new VolumeStateMachine(spec, home, transforms, options.rocks(),
           options.snapshotBytes());
-      sm.onSnapshotDue(() -> admin.execute(() -> snapshot(id)));
+      sm.onSnapshotDue(() -> snapshots.execute(() -> {
+        try {
+          snapshot(id);
+        } finally {
+          sm.snapshotRequestDone();
+        }
+      }));
       return sm;
     });
   }
@@ -249,7 +260,7 @@ public final class ReplicationNode implements AutoCloseable {
     if (!r.replicas().contains(options.self()) || closed) {
       return;
     }
-    admin.execute(() -> {
+    groups.execute(() -> {
       try {
         RaftGroupId g = r.groupId();
         if (!groupIds().contains(g)) {
@@ -302,8 +313,10 @@ public final class ReplicationNode implements AutoCloseable {
 
   private void snapshot(RaftGroupId g) {
     try {
+      // creation gap 1: Ratis's default (1024 entries since the last snapshot) declines size-driven
+      // requests when writes are large
       server.snapshotManagement(SnapshotManagementRequest.newCreate(clientId,
-          options.selfMember().peerId(), g, callIds.incrementAndGet(), 60_000));
+          options.selfMember().peerId(), g, callIds.incrementAndGet(), 60_000, 1));
     } catch (IOException | RuntimeException e) {
       log.warn("snapshot of group {} failed: {}", g, e.toString());
     }
@@ -491,6 +504,8 @@ public final class ReplicationNode implements AutoCloseable {
     }
     closed = true;
     admin.shutdownNow();
+    groups.shutdownNow();
+    snapshots.shutdownNow();
     clients.values().forEach(ReplicationNode::closeQuietly);
     if (metaClient != null) {
       closeQuietly(metaClient);

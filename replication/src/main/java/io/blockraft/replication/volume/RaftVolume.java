@@ -72,7 +72,7 @@ public final class RaftVolume implements ReplicatedVolume {
     this.forwarder = forwarder;
     this.io = io;
     this.uuid = sm.spec().uuid();
-    this.barrier = new ReadBarrier(this::linearizableRead);
+    this.barrier = new ReadBarrier(this::linearizableRead, io);
   }
 
   public RaftGroupId groupId() {

@@ -1,6 +1,7 @@
 package io.blockraft.replication.volume;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -13,11 +14,18 @@ import java.util.function.Supplier;
 final class ReadBarrier {
 
   private final Supplier<CompletableFuture<Void>> round;
+  private final Executor executor;
   private boolean inFlight;
   private CompletableFuture<Void> next;
 
-  ReadBarrier(Supplier<CompletableFuture<Void>> round) {
+  /**
+   * @param executor where a finished round's continuation runs (waking its reads, starting the
+   *     next round): never the thread that completed the round, which is one of Ratis's (its apply
+   *     thread, holding the read queue's lock), where starting the next round would deadlock
+   */
+  ReadBarrier(Supplier<CompletableFuture<Void>> round, Executor executor) {
     this.round = round;
+    this.executor = executor;
   }
 
   /** Completes when a round that began after this call has completed. */
@@ -48,7 +56,7 @@ final class ReadBarrier {
     } catch (RuntimeException e) {
       r = CompletableFuture.failedFuture(e);
     }
-    r.whenComplete((v, e) -> {
+    r.whenCompleteAsync((v, e) -> {
       if (e != null) {
         waiting.completeExceptionally(e);
       } else {
@@ -63,6 +71,6 @@ final class ReadBarrier {
       if (again != null) {
         launch(again);
       }
-    });
+    }, executor);
   }
 }

@@ -91,6 +91,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
   private long bytesSinceSnapshot;
   private final long snapshotBytes;
   private volatile Runnable snapshotRequest = () -> {};
+  private volatile boolean snapshotAsked;
 
   /**
    * @param home the replica's directory (live database, data log, spec)
@@ -109,9 +110,17 @@ public final class VolumeStateMachine extends BaseStateMachine {
     return spec;
   }
 
-  /** Called when enough was written that a snapshot should be taken (the node asks Ratis). */
+  /**
+   * Called when enough was written that a snapshot should be taken (the node asks Ratis, then
+   * calls {@link #snapshotRequestDone}).
+   */
   public void onSnapshotDue(Runnable request) {
     this.snapshotRequest = request;
+  }
+
+  /** The snapshot request finished (Ratis took one or declined): the next apply may ask again. */
+  public void snapshotRequestDone() {
+    snapshotAsked = false;
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -370,8 +379,8 @@ public final class VolumeStateMachine extends BaseStateMachine {
     }
     updateLastAppliedTermIndex(entry.getTerm(), index);
     advance(index);
-    if (bytesSinceSnapshot >= snapshotBytes) {
-      bytesSinceSnapshot = Long.MIN_VALUE / 2; // asked once; takeSnapshot resets it
+    if (bytesSinceSnapshot >= snapshotBytes && !snapshotAsked) {
+      snapshotAsked = true; // cleared when the request is done, taken or not
       snapshotRequest.run();
     }
     return CompletableFuture.completedFuture(reply);
