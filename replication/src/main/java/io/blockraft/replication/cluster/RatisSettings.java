@@ -26,7 +26,10 @@ import org.apache.ratis.util.TimeDuration;
  *       data, and Ratis requires every single entry to fit; several small writes share one append.
  *       Ratis also requires the log write buffer to be at least that (it holds only headers, since
  *       payloads go to the state machine's data log, but the check is unconditional).
- *   <li><b>Log: 64 MiB segments; gRPC messages up to 160 MiB</b>.
+ *   <li><b>Log: 8 MiB segments</b> (default 32 MiB): Ratis purges whole segments only, and rolls
+ *       them by stored bytes; with payload-proportional header padding (see
+ *       VolumeStateMachine.PADDING_RATIO) a segment holds at most 512 MiB of writes, so the log and
+ *       the data log are freed soon after each snapshot. gRPC messages up to 160 MiB.
  *   <li><b>Log-metadata entries stay on</b> (the default), although they add an entry and an
  *       fsync per commit batch: in Ratis 3.1 appending that entry is what wakes the log appenders
  *       to tell followers the new commit index. Switched off, a follower learned of a commit only
@@ -62,7 +65,7 @@ public final class RatisSettings {
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
     RaftServerConfigKeys.Read.setTimeout(p, TimeDuration.valueOf(5, TimeUnit.SECONDS));
-    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
     RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.ZERO);
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(8 * 1024 * 1024 + 64 * 1024));
     RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);

@@ -19,6 +19,8 @@ import java.nio.charset.StandardCharsets;
  *   TRANSFORM_META   'T' keyLen:2 key opLen:4 op
  * </pre>
  *
+ * <p>In the log, WRITE and COMPARE AND WRITE headers are followed by zero padding (ignored here).
+ *
  * <p>A client request's message is {@code headerLen:4 header payload}; {@link
  * VolumeStateMachine#startTransaction} splits it into the two parts without copying.
  */
@@ -136,7 +138,9 @@ public sealed interface VolumeOp {
         }
         default -> throw new IllegalArgumentException("unknown volume op type " + type);
       };
-      if (h.hasRemaining()) {
+      // WRITE and COMPARE AND WRITE headers carry zero padding in the log (see
+      // VolumeStateMachine.PADDING_RATIO); anything else must end here
+      if (h.hasRemaining() && !(op instanceof Write || op instanceof CompareWrite)) {
         throw new IllegalArgumentException("trailing bytes after volume op " + op);
       }
       return op;

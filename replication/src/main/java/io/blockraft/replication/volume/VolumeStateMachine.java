@@ -71,6 +71,16 @@ public final class VolumeStateMachine extends BaseStateMachine {
   static final byte OUT_OF_RANGE = 1;
   static final byte INVALID = 2;
 
+  /**
+   * Ratis rolls (and can only purge) log segments by the bytes of the entries it stores, which are
+   * our small headers: the data log would keep every payload until ~1.5 million writes filled a
+   * segment. A payload-carrying header is padded with 1/64 of the payload's size, so a segment
+   * (8 MiB, {@link io.blockraft.replication.cluster.RatisSettings}) rolls at most every 512 MiB of
+   * payload and the purge after a snapshot frees the data log within that.
+   */
+  static final int PADDING_RATIO = 64;
+  private static final ByteString LOG_PADDING = ByteString.copyFrom(new byte[RaftVolume.MAX_ENTRY_PAYLOAD * 2 / PADDING_RATIO]);
+
   private final VolumeSpec spec;
   private final Path home;
   private final MetaTransforms transforms;
@@ -295,6 +305,9 @@ public final class VolumeStateMachine extends BaseStateMachine {
     }
     ByteString header = content.substring(4, 4 + hlen);
     ByteString payload = content.substring(4 + hlen);
+    if (!payload.isEmpty()) {
+      header = header.concat(LOG_PADDING.substring(0, Math.min(LOG_PADDING.size(), payload.size() / PADDING_RATIO)));
+    }
     TransactionContext.Builder b = TransactionContext.newBuilder().setStateMachine(this)
         .setClientRequest(request).setLogData(header);
     if (!payload.isEmpty()) {

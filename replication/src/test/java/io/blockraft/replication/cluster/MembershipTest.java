@@ -50,7 +50,7 @@ class MembershipTest {
       try (ReplicationNode n4 = ReplicationNode.start(new ReplicationNode.Options(4, all, dir.resolve("node4"), 3,
           RocksConfig.singleNode().withBlockCache(32 * RocksConfig.MIB), 2L << 20),
           new MetaTransforms(), io)) {
-        c.node(1).addNode(m4).get(60, TimeUnit.SECONDS);
+        c.node(1).addNode(m4).get(180, TimeUnit.SECONDS);
         for (int k = 1; k <= 3; k++) {
           int node = k;
           await().atMost(Duration.ofSeconds(30))
