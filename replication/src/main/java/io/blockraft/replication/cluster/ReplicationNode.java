@@ -242,7 +242,74 @@ public final class ReplicationNode implements AutoCloseable {
     return options.dataDir().resolve("volumes").resolve(g.getUuid().toString());
   }
 
+  /**
+   * Adds {@code group} here and watches that this replica really receives its log (see {@link
+   * #watchRejoin}).
+   */
   private void addGroup(RaftGroup group) throws IOException {
+    addGroupOnly(group);
+    watchRejoin(group.getGroupId(), System.nanoTime());
+  }
+
+  /**
+   * A replica added empty to a group whose leader already knew this peer (the node's data was
+   * wiped and it rejoined with the same id) is never sent the log: Ratis's leader keeps the peer's
+   * old match index and never moves its next index below it, so the empty replica answers
+   * "inconsistent" forever. Such a replica (a leader is known, its log is still empty after {@link
+   * #REJOIN_AFTER_NANOS}) asks the group to drop and re-add it: the leader then tracks it afresh
+   * and catches it up by snapshot install plus log replay. A replica whose log fills (a new
+   * group, a new member) stops being watched.
+   */
+  private void watchRejoin(RaftGroupId g, long since) {
+    if (closed) {
+      return;
+    }
+    boolean again;
+    try {
+      RaftServer.Division d = server.getDivision(g);
+      boolean empty = d.getRaftLog().getLastEntryTermIndex() == null;
+      RaftPeerId leader = d.getInfo().getLeaderId();
+      if (!empty) {
+        return;
+      }
+      if (leader != null && !d.getInfo().isLeader() && System.nanoTime() - since > REJOIN_AFTER_NANOS) {
+        rejoin(d);
+        return;
+      }
+      again = System.nanoTime() - since < REJOIN_WATCH_NANOS;
+    } catch (IOException | RuntimeException e) {
+      log.warn("node {}: watching group {} failed: {}", options.self(), g, e.toString());
+      return;
+    }
+    if (again) {
+      CompletableFuture.runAsync(() -> watchRejoin(g, since),
+          CompletableFuture.delayedExecutor(500, java.util.concurrent.TimeUnit.MILLISECONDS, groups));
+    }
+  }
+
+  private static final long REJOIN_AFTER_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+  private static final long REJOIN_WATCH_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+
+  private void rejoin(RaftServer.Division d) throws IOException {
+    List<RaftPeer> peers = List.copyOf(d.getGroup().getPeers());
+    RaftPeerId me = options.selfMember().peerId();
+    List<RaftPeer> without = peers.stream().filter(p -> !p.getId().equals(me)).toList();
+    log.info("node {}: group {} sends this empty replica nothing (its leader remembers the replica"
+        + " from before its data was lost): asking the group to drop and re-add it", options.self(), d.getGroup().getGroupId());
+    try (RaftClient c = RaftClient.newBuilder().setProperties(RatisSettings.client())
+        .setRaftGroup(RaftGroup.valueOf(d.getGroup().getGroupId(), without)).build()) {
+      RaftClientReply r1 = c.admin().setConfiguration(without);
+      if (!r1.isSuccess()) {
+        throw new IOException("dropping the replica failed: " + r1.getException());
+      }
+      RaftClientReply r2 = c.admin().setConfiguration(peers);
+      if (!r2.isSuccess()) {
+        throw new IOException("re-adding the replica failed: " + r2.getException());
+      }
+    }
+  }
+
+  private void addGroupOnly(RaftGroup group) throws IOException {
     RaftClientReply r;
     try {
       r = server.groupManagement(GroupManagementRequest.newAdd(clientId,

@@ -37,7 +37,6 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.statemachine.SnapshotInfo;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -177,12 +176,10 @@ class ClusterLifecycleTest {
    * ({@code LogAppenderBase.getNextIndexForInconsistency}): its FollowerInfo still has the match
    * index the node had before the wipe, so it keeps sending heartbeats after that index, the
    * empty node keeps answering INCONSISTENCY with nextIndex 0, and neither the metadata log nor,
-   * later, the snapshot ever reaches it. Only a new leader (new FollowerInfo) resets it, which
-   * {@link #wipedNode_catchesUpBySnapshotOnceTheLeadersChange} does by hand.
+   * later, the snapshot ever reaches it. ReplicationNode therefore has the empty replica dropped and
+   * re-added (a new FollowerInfo); {@link #wipedNode_catchesUpBySnapshotOnceTheLeadersChange}
+   * covers the other way out, a leader change.
    */
-  @Disabled("BUG: a wiped node restarted with the same id never catches up while the leaders stay: the leaders"
-      + " keep its pre-wipe matchIndex and Ratis never lowers nextIndex below matchIndex + 1. ReplicationNode"
-      + " must re-add such a node through a configuration change (or a leader change) in every group")
   @Test
   void wipedNode_rejoinsReAddsItsReplicaAndCatchesUpBySnapshot() throws Exception {
     wipeAndRejoin(false);
