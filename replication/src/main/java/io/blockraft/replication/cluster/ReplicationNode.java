@@ -255,7 +255,8 @@ public final class ReplicationNode implements AutoCloseable {
    * A replica added empty to a group whose leader already knew this peer (the node's data was
    * wiped and it rejoined with the same id) is never sent the log: Ratis's leader keeps the peer's
    * old match index and never moves its next index below it, so the empty replica answers
-   * "inconsistent" forever. Such a replica (a leader is known, its log is still empty after {@link
+   * "inconsistent" forever. Such a replica (a leader is known, nothing applied, no snapshot being
+   * installed, its log still empty after {@link
    * #REJOIN_AFTER_NANOS}) asks the group to drop and re-add it: the leader then tracks it afresh
    * and catches it up by snapshot install plus log replay. A replica whose log fills (a new
    * group, a new member) stops being watched.
@@ -267,9 +268,16 @@ public final class ReplicationNode implements AutoCloseable {
     boolean again;
     try {
       RaftServer.Division d = server.getDivision(g);
-      boolean empty = d.getRaftLog().getLastEntryTermIndex() == null;
+      boolean empty = d.getRaftLog().getLastEntryTermIndex() == null && d.getInfo().getLastAppliedIndex() < 0;
       RaftPeerId leader = d.getInfo().getLeaderId();
       if (!empty) {
+        return;
+      }
+      org.apache.ratis.util.LifeCycle.State sm = d.getStateMachine().getLifeCycleState();
+      if (sm == org.apache.ratis.util.LifeCycle.State.PAUSING || sm == org.apache.ratis.util.LifeCycle.State.PAUSED) {
+        // a snapshot is being installed: the leader is catching this replica up
+        CompletableFuture.runAsync(() -> watchRejoin(g, System.nanoTime()),
+            CompletableFuture.delayedExecutor(500, java.util.concurrent.TimeUnit.MILLISECONDS, groups));
         return;
       }
       if (leader != null && !d.getInfo().isLeader() && System.nanoTime() - since > REJOIN_AFTER_NANOS) {
@@ -287,7 +295,7 @@ public final class ReplicationNode implements AutoCloseable {
     }
   }
 
-  private static final long REJOIN_AFTER_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+  private static final long REJOIN_AFTER_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
   private static final long REJOIN_WATCH_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
 
   private void rejoin(RaftServer.Division d) throws IOException {
@@ -573,14 +581,15 @@ public final class ReplicationNode implements AutoCloseable {
     admin.shutdownNow();
     groups.shutdownNow();
     snapshots.shutdownNow();
-    clients.values().forEach(ReplicationNode::closeQuietly);
-    if (metaClient != null) {
-      closeQuietly(metaClient);
-    }
+    // the server first: a write it bounces while stopping must not meet an already-closed client
     try {
       server.close();
     } catch (IOException e) {
       log.warn("closing the Raft server: {}", e.toString());
+    }
+    clients.values().forEach(ReplicationNode::closeQuietly);
+    if (metaClient != null) {
+      closeQuietly(metaClient);
     }
   }
 

@@ -176,6 +176,13 @@ public final class RaftVolume implements ReplicatedVolume {
     }
   }
 
+  /**
+   * How long a write forwarded to the leader may take before the command fails with NOT READY
+   * (the client keeps retrying through an election underneath): below the 30 s an initiator
+   * usually allows a command.
+   */
+  static final long FORWARD_TIMEOUT_SECONDS = 20;
+
   /** How long a request keeps retrying a just-elected leader that is not ready yet. */
   private static final long NOT_READY_RETRY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
   private static final Executor RETRY_DELAY =
@@ -298,7 +305,9 @@ public final class RaftVolume implements ReplicatedVolume {
         throw unavailable(r);
       }
       ByteBuffer b = r.getMessage().getContent().asReadOnlyByteBuffer();
-      return sm.awaitApplied(r.getLogIndex()).thenApply(v -> b);
+      // complete on the I/O executor: the SCSI layer's continuations must never run on (and
+      // stall) Ratis's apply thread, which is where the local apply completes
+      return sm.awaitApplied(r.getLogIndex()).thenApplyAsync(v -> b, io);
     });
   }
 
@@ -312,9 +321,11 @@ public final class RaftVolume implements ReplicatedVolume {
 
   private CompletableFuture<RaftClientReply> forward(Message msg) {
     try {
-      return forwarder.get().async().send(msg).exceptionally(e -> {
-        throw unavailable(rootMessage(e));
-      });
+      return forwarder.get().async().send(msg)
+          .orTimeout(FORWARD_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)
+          .exceptionally(e -> {
+            throw unavailable(rootMessage(e));
+          });
     } catch (VolumeUnavailableException e) {
       return CompletableFuture.failedFuture(e);
     } catch (RejectedExecutionException e) {

@@ -95,6 +95,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
   private long storedIndex;
   private volatile long applied;
   private volatile boolean serving;
+  private volatile boolean closed;
   private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
   private final io.blockraft.replication.MetaListeners listeners = new io.blockraft.replication.MetaListeners();
   /** Payload bytes applied since the last snapshot (drives snapshots by size). */
@@ -233,6 +234,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
   @Override
   public void close() throws IOException {
     serving = false;
+    closed = true;
     storeLock.writeLock().lock();
     try {
       if (store != null) {
@@ -537,6 +539,9 @@ public final class VolumeStateMachine extends BaseStateMachine {
     if (applied >= index) {
       waiters.remove(index, f);
       f.complete(null);
+    } else if (closed) { // close() may have swept the waiters before this one was added
+      waiters.remove(index, f);
+      f.completeExceptionally(new VolumeUnavailableException("volume " + spec.name() + " closed"));
     }
     return f;
   }
