@@ -335,20 +335,37 @@ public final class ReplicationNode implements AutoCloseable {
     if (!r.replicas().contains(options.self()) || closed) {
       return;
     }
-    groups.execute(() -> {
-      try {
-        RaftGroupId g = r.groupId();
-        if (!groupIds().contains(g)) {
-          r.spec().writeTo(home(g));
-          addGroup(volumeGroup(r));
-          log.info("node {}: replica of volume {} added (group {}, nodes {})", options.self(), r.name(),
-              g, r.replicas());
-        }
-        volumeReady(g);
-      } catch (IOException | RuntimeException e) {
+    groups.execute(() -> openReplica(r, 1));
+  }
+
+  /**
+   * Adds this node's replica of {@code r} (when missing) and publishes it. Retried a few times: a
+   * group add can lose a race inside Ratis when the leader already contacts the new peer while
+   * the group starts (Ratis 3.1: "previous != null" from RoleInfo).
+   */
+  private void openReplica(VolumeRecord r, int attempt) {
+    if (closed) {
+      return;
+    }
+    try {
+      RaftGroupId g = r.groupId();
+      if (!groupIds().contains(g)) {
+        r.spec().writeTo(home(g));
+        addGroup(volumeGroup(r));
+        log.info("node {}: replica of volume {} added (group {}, nodes {})", options.self(), r.name(),
+            g, r.replicas());
+      }
+      volumeReady(g);
+    } catch (IOException | RuntimeException e) {
+      if (attempt < 6) {
+        log.info("node {}: opening the replica of volume {} failed (attempt {}): {}; retrying",
+            options.self(), r.name(), attempt, e.toString());
+        CompletableFuture.runAsync(() -> openReplica(r, attempt + 1),
+            CompletableFuture.delayedExecutor(attempt * 500L, java.util.concurrent.TimeUnit.MILLISECONDS, groups));
+      } else {
         log.warn("node {}: cannot open the replica of volume {}: {}", options.self(), r.name(), e.toString());
       }
-    });
+    }
   }
 
   private void volumeReady(RaftGroupId g) {

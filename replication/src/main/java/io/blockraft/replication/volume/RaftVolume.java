@@ -23,7 +23,6 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 /**
  * A volume replicated by its own Raft group, as the SCSI layer on this node sees it
@@ -199,7 +198,9 @@ public final class RaftVolume implements ReplicatedVolume {
       int n = Math.min(perEntry, count - done);
       ByteBuffer payload = src.slice(src.position(), n * bs);
       src.position(src.position() + n * bs);
-      parts[i] = submit(new VolumeOp.Write(lba + done, n), UnsafeByteOperations.unsafeWrap(payload), true)
+      // copied: the leader's log cache keeps the entry after the command completes and the
+      // caller's (pooled) buffer is reused, and resends to a lagging follower read it from there
+      parts[i] = submit(new VolumeOp.Write(lba + done, n), ByteString.copyFrom(payload), true)
           .thenAccept(RaftVolume::expectOk);
       done += n;
     }
@@ -209,8 +210,9 @@ public final class RaftVolume implements ReplicatedVolume {
   @Override
   public CompletableFuture<Long> compareAndWrite(long lba, int count, ByteBuffer verify, ByteBuffer data) {
     int bytes = count * logicalBlockSize();
-    ByteString payload = UnsafeByteOperations.unsafeWrap(verify.slice(verify.position(), bytes))
-        .concat(UnsafeByteOperations.unsafeWrap(data.slice(data.position(), bytes)));
+    // copied, as for write: Ratis keeps the entry after the caller's buffers are released
+    ByteString payload = ByteString.copyFrom(verify.slice(verify.position(), bytes))
+        .concat(ByteString.copyFrom(data.slice(data.position(), bytes)));
     verify.position(verify.position() + bytes);
     data.position(data.position() + bytes);
     return submit(new VolumeOp.CompareWrite(lba, count), payload, false).thenApply(r -> {

@@ -179,7 +179,7 @@ public final class BlockraftNode implements AutoCloseable {
       }
       members.add(new ReplicationNode.Member(p.id(), host, Integer.parseInt(a.substring(colon + 1))));
     }
-    RocksConfig rocks = RocksConfig.singleNode().withBlockCache(128 * RocksConfig.MIB);
+    RocksConfig rocks = RocksConfig.singleNode().withBlockCache(64 * RocksConfig.MIB); // per replica: three JVMs share a host in local-cluster
     try {
       return ReplicationNode.start(new ReplicationNode.Options(config.nodeId(), members,
           config.dataDir(), config.replicas(), rocks, SNAPSHOT_BYTES), transforms, io);

@@ -31,8 +31,8 @@ public final class LocalProcessCluster implements AutoCloseable {
   /** Environment variable with the node JVMs' options (whitespace-separated). */
   public static final String NODE_JAVA_OPTS_ENV = "BLOCKRAFT_NODE_JAVA_OPTS";
   /** Node JVM options when {@value #NODE_JAVA_OPTS_ENV} is unset or empty. */
-  public static final List<String> DEFAULT_NODE_JAVA_OPTS = List.of("-Xms128m", "-Xmx512m",
-      "-XX:MaxDirectMemorySize=256m", "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=disabled");
+  public static final List<String> DEFAULT_NODE_JAVA_OPTS = List.of("-Xms128m", "-Xmx384m",
+      "-XX:MaxDirectMemorySize=192m", "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=disabled");
 
   /**
    * How nodes are started and watched.

@@ -138,7 +138,7 @@ class LocalClusterTest {
     assertThat(LocalProcessCluster.Settings.javaOptions(null)).isEqualTo(LocalProcessCluster.DEFAULT_NODE_JAVA_OPTS);
     assertThat(LocalProcessCluster.Settings.javaOptions("  ")).isEqualTo(LocalProcessCluster.DEFAULT_NODE_JAVA_OPTS);
     assertThat(LocalProcessCluster.Settings.javaOptions(" -Xmx1g   -Dx=y ")).containsExactly("-Xmx1g", "-Dx=y");
-    assertThat(LocalProcessCluster.DEFAULT_NODE_JAVA_OPTS).containsExactly("-Xms128m", "-Xmx512m",
-        "-XX:MaxDirectMemorySize=256m", "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=disabled");
+    assertThat(LocalProcessCluster.DEFAULT_NODE_JAVA_OPTS).containsExactly("-Xms128m", "-Xmx384m",
+        "-XX:MaxDirectMemorySize=192m", "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=disabled");
   }
 }
