@@ -94,6 +94,8 @@ public final class VolumeStateMachine extends BaseStateMachine {
   /** Entries up to this index are already in the store (replay skips them). */
   private long storedIndex;
   private volatile long applied;
+  /** Index of the last volume op (not Ratis metadata or configuration) applied here. */
+  private volatile long lastOpIndex = -1;
   private volatile boolean serving;
   private volatile boolean closed;
   private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
@@ -392,6 +394,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
     } else {
       reply = apply(trx, entry, index);
     }
+    lastOpIndex = index;
     updateLastAppliedTermIndex(entry.getTerm(), index);
     advance(index);
     if (bytesSinceSnapshot >= snapshotBytes && !snapshotAsked) {
@@ -524,10 +527,16 @@ public final class VolumeStateMachine extends BaseStateMachine {
 
   // ---------------------------------------------------------------- local access
 
-  /** Linearizable reads go through Ratis's read path; the query itself returns nothing. */
+  /**
+   * Linearizable reads go through Ratis's read path. The query answers the index of the last
+   * volume op this replica applied (8 bytes): on the leader, after Ratis's ReadIndex/lease check,
+   * that covers every write acknowledged before the read began, and a follower that has applied
+   * that far may serve the read from its own store (see RaftVolume).
+   */
   @Override
   public CompletableFuture<Message> query(Message request) {
-    return CompletableFuture.completedFuture(Message.EMPTY);
+    return CompletableFuture.completedFuture(Message.valueOf(
+        ByteString.copyFrom(ByteBuffer.allocate(8).putLong(lastOpIndex).flip())));
   }
 
   /** Completes once this replica has applied {@code index}. */
