@@ -36,9 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       outside is reported, SIGTERM stops a node cleanly, and closing the cluster leaves no
  *       process behind;
  *   <li>the data (issue 3): 32 MiB of seeded random data written with {@code qemu-img convert}
- *       through node 1's portal read back byte-exact through nodes 2 and 3; the leader killed with
- *       SIGKILL; 16 MiB more written through a survivor; the killed node restarted; all 48 MiB read
- *       back through it.
+ *       through node 1's portal read back byte-exact through nodes 2 and 3; lun0's leader (from
+ *       the node logs, {@link ClusterLeaders}) killed with SIGKILL and a new one elected; 16 MiB
+ *       more written through a survivor; the killed node restarted; all 48 MiB read back through
+ *       it.
  * </ul>
  */
 class ThreeNodeIT {
@@ -150,12 +151,15 @@ class ThreeNodeIT {
       assertThat(Files.mismatch(first, out)).as("first differing byte read through node %d", k).isEqualTo(-1L);
     }
 
-    // TODO(lead): kill the node that leads lun0's Raft group once BlockraftNode exposes it (the
-    // admin API, a log line or REPORT TARGET PORT GROUPS); until then node 1.
-    NodeProcess leader = cluster.node(1);
+    // the node that leads lun0's Raft group: the one all three nodes' logs name as the latest leader
+    NodeProcess leader = ClusterLeaders.awaitAgreed(cluster, "lun0", Duration.ofMinutes(1));
+    System.out.println("before the kill: " + ClusterLeaders.view(cluster, "lun0"));
     NodeProcess survivor = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
     leader.kill9();
-    writeAt(second, 32L * MIB, survivor);
+    writeAt(second, 32L * MIB, survivor); // at once: the write rides out the election
+    NodeProcess next = ClusterLeaders.awaitAgreed(cluster, "lun0", Duration.ofMinutes(1));
+    System.out.println("after killing " + leader + " and writing through " + survivor + ": "
+        + ClusterLeaders.view(cluster, "lun0") + "; new leader " + next);
     leader.restart();
 
     Path all = dir.resolve("read-all.raw");
