@@ -247,7 +247,12 @@ public final class ReplicationNode implements AutoCloseable {
    * #watchRejoin}).
    */
   private void addGroup(RaftGroup group) throws IOException {
-    addGroupOnly(group);
+    addGroup(group, true);
+  }
+
+  /** @param format false to reuse the storage a failed attempt left behind */
+  private void addGroup(RaftGroup group, boolean format) throws IOException {
+    addGroupOnly(group, format);
     watchRejoin(group.getGroupId(), System.nanoTime());
   }
 
@@ -317,11 +322,11 @@ public final class ReplicationNode implements AutoCloseable {
     }
   }
 
-  private void addGroupOnly(RaftGroup group) throws IOException {
+  private void addGroupOnly(RaftGroup group, boolean format) throws IOException {
     RaftClientReply r;
     try {
       r = server.groupManagement(GroupManagementRequest.newAdd(clientId,
-          options.selfMember().peerId(), callIds.incrementAndGet(), group));
+          options.selfMember().peerId(), callIds.incrementAndGet(), group, format));
     } catch (AlreadyExistsException e) {
       return;
     }
@@ -351,7 +356,17 @@ public final class ReplicationNode implements AutoCloseable {
       RaftGroupId g = r.groupId();
       if (!groupIds().contains(g)) {
         r.spec().writeTo(home(g));
-        addGroup(volumeGroup(r));
+        if (attempt > 1) {
+          VolumeStateMachine stale = machines.remove(g); // from the failed attempt
+          if (stale != null) {
+            try {
+              stale.close();
+            } catch (IOException | RuntimeException e) {
+              log.debug("closing the state machine of a failed group add: {}", e.toString());
+            }
+          }
+        }
+        addGroup(volumeGroup(r), attempt == 1);
         log.info("node {}: replica of volume {} added (group {}, nodes {})", options.self(), r.name(),
             g, r.replicas());
       }
@@ -569,6 +584,40 @@ public final class ReplicationNode implements AutoCloseable {
         .thenComparing(Map.Entry.comparingByKey())).map(Map.Entry::getKey).orElse(null);
   }
 
+  /**
+   * Waits until node {@code id} has opened group {@code g} (it does when it applies the table
+   * change). Changing the group's configuration before that makes the leader contact the peer
+   * while its group starts, a race Ratis 3.1 can lose ("previous != null" in RoleInfo).
+   */
+  private void awaitGroupOn(int id, RaftGroupId g) throws IOException {
+    Member m = member(id);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    try (RaftClient c = RaftClient.newBuilder().setProperties(RatisSettings.client())
+        .setRaftGroup(RaftGroup.valueOf(g, m.peer(0)))
+        .setRetryPolicy(RetryPolicies.noRetry()).build()) {
+      while (true) {
+        try {
+          if (c.getGroupManagementApi(m.peerId()).info(g).isSuccess()) {
+            return;
+          }
+        } catch (IOException | RuntimeException e) { // absent, or still starting ("uninitialized")
+          if (System.nanoTime() > deadline) {
+            throw new IOException("node " + id + " did not open group " + g + " within 60 s", e);
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IOException("node " + id + " did not open group " + g + " within 60 s");
+        }
+        try {
+          Thread.sleep(200); // admin operation poll, not I/O
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted", e);
+        }
+      }
+    }
+  }
+
   /** Table first (new replicas add the group when they apply it), then the group's configuration. */
   private void changeReplicas(VolumeRecord r, List<Integer> ids) {
     try {
@@ -577,6 +626,11 @@ public final class ReplicationNode implements AutoCloseable {
         throw new IOException(String.valueOf(t.getException()));
       }
       VolumeRecord updated = r.withReplicas(ids);
+      for (int id : ids) {
+        if (!r.replicas().contains(id)) {
+          awaitGroupOn(id, r.groupId());
+        }
+      }
       try (RaftClient c = RaftClient.newBuilder().setProperties(RatisSettings.client())
           .setRaftGroup(volumeGroup(r)).build()) {
         RaftClientReply s = c.admin().setConfiguration(List.copyOf(volumeGroup(updated).getPeers()));
