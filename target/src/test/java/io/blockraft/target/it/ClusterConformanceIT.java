@@ -264,7 +264,8 @@ class ClusterConformanceIT {
   }
 
   /**
-   * Runs {@code cmd} with its output in {@code log} until it exits; returns null then. Stops it
+   * Runs {@code cmd} with its output in {@code log} until it exits; returns null then (or what
+   * went wrong, when it exited before printing its run summary). Stops it
    * (and says why) once it has run for {@code limit}, or printed nothing for {@link #STALL}: a
    * healthy suite prints a line per test, so that is a hang, and every node's threads are dumped
    * next to the log first ({@code LOG.node<k>.jstack}) to show where.
@@ -290,6 +291,11 @@ class ClusterConformanceIT {
           String dumps = threadDumps(log);
           return "iscsi-test-cu " + why + "; stopped it; node thread dumps: " + dumps;
         }
+      }
+      if (!Files.readString(log).contains("Run Summary")) {
+        int status = p.exitValue();
+        return "iscsi-test-cu exited with status " + status
+            + (status > 128 ? " (signal " + (status - 128) + ")" : "") + " before its run summary";
       }
       return null;
     } finally {
