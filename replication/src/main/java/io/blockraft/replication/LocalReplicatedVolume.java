@@ -4,8 +4,6 @@ import io.blockraft.storage.LbaExtent;
 import io.blockraft.storage.Volume;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -158,25 +156,12 @@ public final class LocalReplicatedVolume implements ReplicatedVolume, AutoClosea
       return CompletableFuture.failedFuture(
           new IllegalArgumentException("no metadata transform registered for " + key));
     }
-    return call(() -> {
-      synchronized (listeners) {
-        byte[] current = volume.getMeta(key);
-        MetaTransform.Outcome o = t.apply(current, op);
-        if (o.value() != current) {
-          volume.putMeta(key, o.value());
-        }
-        listeners.notify(key, op, o.result(), o.value());
-        return o.result();
-      }
-    });
+    return call(() -> listeners.applyLocally(key, op, t, volume::getMeta, volume::putMeta));
   }
 
   @Override
   public byte[] watchMeta(String key, MetaListener listener) {
-    synchronized (listeners) {
-      listeners.add(key, listener);
-      return volume.getMeta(key);
-    }
+    return listeners.addAndGet(key, listener, volume::getMeta);
   }
 
   private CompletableFuture<Void> run(Runnable work) {

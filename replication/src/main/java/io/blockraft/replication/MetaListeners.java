@@ -30,4 +30,26 @@ public final class MetaListeners {
       }
     }
   }
+
+  /**
+   * One local (single-copy) apply of {@code transform}: reads the key's value, runs the
+   * transform, stores a changed value and tells the listeners, all under this object's lock so
+   * transforms and registrations of the volume are serialised. Returns the transform's result.
+   */
+  public synchronized byte[] applyLocally(String key, byte[] op, MetaTransform transform,
+      java.util.function.Function<String, byte[]> get, java.util.function.BiConsumer<String, byte[]> put) {
+    byte[] current = get.apply(key);
+    MetaTransform.Outcome o = transform.apply(current, op);
+    if (o.value() != current) {
+      put.accept(key, o.value());
+    }
+    notify(key, op, o.result(), o.value());
+    return o.result();
+  }
+
+  /** Adds {@code l} and returns the key's value read under the same lock as {@link #applyLocally}. */
+  public synchronized byte[] addAndGet(String key, MetaListener l, java.util.function.Function<String, byte[]> get) {
+    add(key, l);
+    return get.apply(key);
+  }
 }

@@ -7,7 +7,6 @@ import io.blockraft.replication.volume.VolumeSpec;
 import io.blockraft.replication.volume.VolumeStateMachine;
 import io.blockraft.storage.RocksConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -131,6 +130,7 @@ public final class ReplicationNode implements AutoCloseable {
   private final MetadataStateMachine metadata;
   private final RaftServer server;
   private volatile RaftClient metaClient;
+  private final Membership membership;
   private volatile boolean closed;
 
   private ReplicationNode(Options options, MetaTransforms transforms, ExecutorService io) throws IOException {
@@ -142,6 +142,7 @@ public final class ReplicationNode implements AutoCloseable {
       initial.put(m.id(), m.address());
     }
     this.metadata = new MetadataStateMachine(initial, this::onVolumeRecord);
+    this.membership = new Membership(this, metadata, admin);
     Member me = options.selfMember();
     this.server = RaftServer.newBuilder()
         .setServerId(me.peerId())
@@ -190,7 +191,7 @@ public final class ReplicationNode implements AutoCloseable {
     return RaftGroup.valueOf(METADATA_GROUP, options.members().stream().map(m -> m.peer(0)).toList());
   }
 
-  private RaftGroup volumeGroup(VolumeRecord r) {
+  RaftGroup volumeGroup(VolumeRecord r) {
     List<RaftPeer> peers = new ArrayList<>();
     for (int i = 0; i < r.replicas().size(); i++) {
       Member m = member(r.replicas().get(i));
@@ -201,7 +202,7 @@ public final class ReplicationNode implements AutoCloseable {
   }
 
   /** A member's endpoint: from the config, or from the metadata group (nodes added later). */
-  private Member member(int id) {
+  Member member(int id) {
     return options.members().stream().filter(m -> m.id() == id).findFirst().orElseGet(() -> {
       String a = metadata.members().get(id);
       if (a == null) {
@@ -211,9 +212,6 @@ public final class ReplicationNode implements AutoCloseable {
     });
   }
 
-  private List<RaftPeer> metadataPeers(Map<Integer, String> members) {
-    return members.entrySet().stream().map(e -> Member.parse(e.getKey(), e.getValue()).peer(0)).toList();
-  }
 
   private StateMachine stateMachine(RaftGroupId g) {
     if (g.equals(METADATA_GROUP)) {
@@ -429,7 +427,7 @@ public final class ReplicationNode implements AutoCloseable {
     }
   }
 
-  private RaftClient metaClient() {
+  RaftClient metaClient() {
     RaftClient c = metaClient;
     if (c == null) {
       synchronized (this) {
@@ -485,162 +483,20 @@ public final class ReplicationNode implements AutoCloseable {
 
   /**
    * Replaces node {@code dead} by node {@code fresh} in every volume group that has a replica on
-   * {@code dead}: the table changes first (so {@code fresh} adds the group), then the group's
-   * configuration; the new replica catches up by snapshot install plus log replay.
+   * {@code dead} (see {@link Membership#replaceNode}).
    */
   public CompletableFuture<Void> replaceNode(int dead, int fresh) {
-    return CompletableFuture.runAsync(() -> {
-      for (VolumeRecord r : metadata.volumes()) {
-        if (r.replicas().contains(dead) && !r.replicas().contains(fresh)) {
-          List<Integer> ids = new ArrayList<>(r.replicas());
-          ids.set(ids.indexOf(dead), fresh);
-          changeReplicas(r, ids);
-          log.info("volume {}: replica on node {} replaced by node {}", r.name(), dead, fresh);
-        }
-      }
-    }, admin);
+    return membership.replaceNode(dead, fresh);
   }
 
-  /**
-   * Adds a node to the cluster: the metadata group's configuration gains it, then the table
-   * records its address. Start the new node first (its config lists every member, itself
-   * included); it holds no replica until volumes are created or moved onto it.
-   */
+  /** Adds a started node to the cluster (see {@link Membership#addNode}). */
   public CompletableFuture<Void> addNode(Member m) {
-    return CompletableFuture.runAsync(() -> {
-      Map<Integer, String> members = metadata.members();
-      if (members.containsKey(m.id())) {
-        return;
-      }
-      members.put(m.id(), m.address());
-      try {
-        RaftClientReply c = metaClient().admin().setConfiguration(metadataPeers(members));
-        if (!c.isSuccess()) {
-          throw new IOException(String.valueOf(c.getException()));
-        }
-        RaftClientReply t = metaClient().io().send(MetadataStateMachine.addNode(m.id(), m.address()));
-        if (!t.isSuccess()) {
-          throw new IOException(String.valueOf(t.getException()));
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("adding node " + m.id(), e);
-      }
-      log.info("node {} added to the cluster ({})", m.id(), m.address());
-    }, admin);
+    return membership.addNode(m);
   }
 
-  /**
-   * Removes a node: each of its replicas moves to the member holding the fewest replicas that
-   * lacks one of that volume (or, with no such member, the volume keeps one replica fewer); then
-   * the node leaves the metadata group. Works whether the node is up or dead.
-   */
+  /** Removes a node, moving its replicas (see {@link Membership#removeNode}). */
   public CompletableFuture<Void> removeNode(int id) {
-    return CompletableFuture.runAsync(() -> {
-      for (VolumeRecord r : metadata.volumes()) {
-        if (!r.replicas().contains(id)) {
-          continue;
-        }
-        List<Integer> ids = new ArrayList<>(r.replicas());
-        Integer spare = leastLoadedOutside(ids, id);
-        if (spare != null) {
-          ids.set(ids.indexOf(id), spare);
-        } else {
-          ids.remove(Integer.valueOf(id));
-        }
-        changeReplicas(r, ids);
-        log.info("volume {}: replica on node {} moved to {}", r.name(), id, spare == null ? "none" : spare);
-      }
-      Map<Integer, String> members = metadata.members();
-      members.remove(id);
-      try {
-        RaftClientReply c = metaClient().admin().setConfiguration(metadataPeers(members));
-        if (!c.isSuccess()) {
-          throw new IOException(String.valueOf(c.getException()));
-        }
-        RaftClientReply t = metaClient().io().send(MetadataStateMachine.removeNode(id));
-        if (!t.isSuccess()) {
-          throw new IOException(String.valueOf(t.getException()));
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("removing node " + id, e);
-      }
-      log.info("node {} removed from the cluster", id);
-    }, admin);
-  }
-
-  private Integer leastLoadedOutside(List<Integer> replicas, int leaving) {
-    Map<Integer, Integer> load = new java.util.TreeMap<>();
-    for (int m : metadata.members().keySet()) {
-      if (m != leaving && !replicas.contains(m)) {
-        load.put(m, 0);
-      }
-    }
-    for (VolumeRecord v : metadata.volumes()) {
-      for (int m : v.replicas()) {
-        load.computeIfPresent(m, (k, n) -> n + 1);
-      }
-    }
-    return load.entrySet().stream().min(Map.Entry.<Integer, Integer>comparingByValue()
-        .thenComparing(Map.Entry.comparingByKey())).map(Map.Entry::getKey).orElse(null);
-  }
-
-  /**
-   * Waits until node {@code id} has opened group {@code g} (it does when it applies the table
-   * change). Changing the group's configuration before that makes the leader contact the peer
-   * while its group starts, a race Ratis 3.1 can lose ("previous != null" in RoleInfo).
-   */
-  private void awaitGroupOn(int id, RaftGroupId g) throws IOException {
-    Member m = member(id);
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-    try (RaftClient c = RaftClient.newBuilder().setProperties(RatisSettings.client())
-        .setRaftGroup(RaftGroup.valueOf(g, m.peer(0)))
-        .setRetryPolicy(RetryPolicies.noRetry()).build()) {
-      while (true) {
-        try {
-          if (c.getGroupManagementApi(m.peerId()).info(g).isSuccess()) {
-            return;
-          }
-        } catch (IOException | RuntimeException e) { // absent, or still starting ("uninitialized")
-          if (System.nanoTime() > deadline) {
-            throw new IOException("node " + id + " did not open group " + g + " within 60 s", e);
-          }
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IOException("node " + id + " did not open group " + g + " within 60 s");
-        }
-        try {
-          Thread.sleep(200); // admin operation poll, not I/O
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted", e);
-        }
-      }
-    }
-  }
-
-  /** Table first (new replicas add the group when they apply it), then the group's configuration. */
-  private void changeReplicas(VolumeRecord r, List<Integer> ids) {
-    try {
-      RaftClientReply t = metaClient().io().send(MetadataStateMachine.setReplicas(r.name(), ids));
-      if (!t.isSuccess()) {
-        throw new IOException(String.valueOf(t.getException()));
-      }
-      VolumeRecord updated = r.withReplicas(ids);
-      for (int id : ids) {
-        if (!r.replicas().contains(id)) {
-          awaitGroupOn(id, r.groupId());
-        }
-      }
-      try (RaftClient c = RaftClient.newBuilder().setProperties(RatisSettings.client())
-          .setRaftGroup(volumeGroup(r)).build()) {
-        RaftClientReply s = c.admin().setConfiguration(List.copyOf(volumeGroup(updated).getPeers()));
-        if (!s.isSuccess()) {
-          throw new IOException(String.valueOf(s.getException()));
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("changing the replicas of volume " + r.name() + " to " + ids, e);
-    }
+    return membership.removeNode(id);
   }
 
   @Override

@@ -6,26 +6,18 @@ import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 import java.io.Closeable;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -38,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Why it exists.</b> Write payloads travel in Ratis as "state machine data"
  * ({@code StateMachineLogEntryProto.stateMachineData}). Ratis strips that field before writing
- * its own log ({@code SegmentedRaftLogWorker.WriteLog} calls {@code
+ * its own log ({@code DataLogSegmentedRaftLogWorker.WriteLog} calls {@code
  * LogProtoUtils.removeStateMachineData} and hands the entry to {@code
  * stateMachine.data().write(entry)}), so the state machine must keep the bytes itself. Its {@code
  * StateMachine.DataApi} methods delegate here:
@@ -50,14 +42,14 @@ import org.slf4j.LoggerFactory;
  *       loss. That ordering is what makes "Ratis has entry i durably" imply "we have its data".
  *   <li>{@code truncate(logIndex)} &rarr; {@link #truncate}: removes every entry with index &ge;
  *       {@code logIndex}. (The DataApi JavaDoc calls the argument "the last log index after
- *       truncation", but {@code SegmentedRaftLog.truncateImpl} passes the first index it removes
- *       from its own log, exactly as {@code LogSegment.truncate(fromIndex)} does; pass it on
+ *       truncation", but {@code DataLogSegmentedRaftLog.truncateImpl} passes the first index it removes
+ *       from its own log, exactly as {@code LogDataLogSegment.truncate(fromIndex)} does; pass it on
  *       unchanged.)
  *   <li>{@code read(entry)} &rarr; {@link #read}: any thread, concurrently with appends.
  *   <li>after a snapshot: {@link #purge}.
  * </ul>
  *
- * <p><b>Format.</b> Segment files {@code seg-<first index, 18 digits>.dat}, each a sequence of
+ * <p><b>Format.</b> DataLogSegment files {@code seg-<first index, 18 digits>.dat}, each a sequence of
  * records {@code [8-byte index][4-byte payload length][4-byte CRC32C of the payload][payload]}
  * (big-endian). Indexes strictly increase across the whole log but need not be contiguous: entries
  * without a payload (configuration entries, metadata operations) are simply never appended. A
@@ -97,7 +89,7 @@ public final class DataLog implements Closeable {
   /** Largest payload: a 32 MiB write plus slack for the state machine's own framing. */
   public static final int MAX_PAYLOAD_BYTES = (32 << 20) + (64 << 10);
 
-  /** Segment size: a new segment starts when a record would take the current one past this. */
+  /** DataLogSegment size: a new segment starts when a record would take the current one past this. */
   static final int DEFAULT_SEGMENT_BYTES = 64 << 20;
 
   /** Largest configurable segment size (record offsets are {@code int}s). */
@@ -105,11 +97,11 @@ public final class DataLog implements Closeable {
 
   static final String LOCK_FILE = "datalog.lock";
 
-  private static final Pattern SEGMENT_NAME = Pattern.compile("seg-(\\d{18,19})\\.dat");
-  private static final int INITIAL_CAPACITY = 256;
+  static final Pattern SEGMENT_NAME = Pattern.compile("seg-(\\d{18,19})\\.dat");
+  static final int INITIAL_CAPACITY = 256;
   /** File IO goes in chunks of at most this, bounding the JDK's per-thread temporary buffers. */
-  private static final int IO_CHUNK_BYTES = 1 << 20;
-  private static final int MAX_REOPENS = 16;
+  static final int IO_CHUNK_BYTES = 1 << 20;
+  static final int MAX_REOPENS = 16;
 
   private final Path dir;
   private final int segmentBytes;
@@ -123,9 +115,9 @@ public final class DataLog implements Closeable {
   /** Read: reading a record. Write: removing records or closing channels. */
   private final ReentrantReadWriteLock removal = new ReentrantReadWriteLock();
 
-  /** Segments by increasing first index; replaced (copy on write) under appendLock. */
-  private volatile Segment[] segments;
-  /** Segment creations so far; guarded by appendLock. */
+  /** DataLogSegments by increasing first index; replaced (copy on write) under appendLock. */
+  private volatile DataLogSegment[] segments;
+  /** DataLogSegment creations so far; guarded by appendLock. */
   private long dirChanges;
   /** {@link #dirChanges} made durable by a directory fsync; written under syncLock + appendLock. */
   private long dirSynced;
@@ -133,7 +125,7 @@ public final class DataLog implements Closeable {
   /** Set when an fsync or a truncation failed: the log refuses writes from then on. */
   private volatile IOException failure;
 
-  private DataLog(Path dir, int segmentBytes, FileChannel lockChannel, Segment[] segments) {
+  private DataLog(Path dir, int segmentBytes, FileChannel lockChannel, DataLogSegment[] segments) {
     this.dir = dir;
     this.segmentBytes = segmentBytes;
     this.lockChannel = lockChannel;
@@ -168,7 +160,7 @@ public final class DataLog implements Closeable {
       if (lock == null) {
         throw new IOException("data log " + dir + " is already open (" + LOCK_FILE + " is locked)");
       }
-      return new DataLog(dir, segmentBytes, lockChannel, load(dir));
+      return new DataLog(dir, segmentBytes, lockChannel, DataLogRecovery.load(dir));
     } catch (IOException | RuntimeException e) {
       lockChannel.close(); // releases the lock
       throw e;
@@ -182,7 +174,7 @@ public final class DataLog implements Closeable {
 
   /** Index of the first stored entry, or -1 when the log is empty. */
   public long firstIndex() {
-    for (Segment s : segments) {
+    for (DataLogSegment s : segments) {
       long first = s.firstIndex();
       if (first >= 0) {
         return first;
@@ -193,7 +185,7 @@ public final class DataLog implements Closeable {
 
   /** Index of the last stored entry, or -1 when the log is empty. */
   public long lastIndex() {
-    Segment[] segs = segments;
+    DataLogSegment[] segs = segments;
     for (int s = segs.length - 1; s >= 0; s--) {
       long last = segs[s].lastIndex();
       if (last >= 0) {
@@ -247,13 +239,13 @@ public final class DataLog implements Closeable {
 
   private void appendLocked(long index, ByteBuffer header, ByteBuffer data) throws IOException {
     int recordBytes = HEADER_BYTES + data.remaining();
-    Segment seg = active();
+    DataLogSegment seg = active();
     boolean created = false;
     if (seg == null || (long) seg.end() + recordBytes > segmentBytes) {
       if (seg != null) {
         seal(seg);
       }
-      seg = createSegment(index);
+      seg = createDataLogSegment(index);
       created = true;
     }
     int offset = seg.end();
@@ -269,7 +261,7 @@ public final class DataLog implements Closeable {
   }
 
   /** Makes the segment being left complete on disk: no garbage past its end, fsynced. */
-  private void seal(Segment seg) throws IOException {
+  private void seal(DataLogSegment seg) throws IOException {
     int end = seg.end();
     try {
       seg.io(ch -> {
@@ -285,13 +277,13 @@ public final class DataLog implements Closeable {
     seg.syncedEnd = end;
   }
 
-  private Segment createSegment(long index) throws IOException {
+  private DataLogSegment createDataLogSegment(long index) throws IOException {
     Path path = dir.resolve(segmentName(index));
     // A leftover file of that name can only be an empty segment whose removal failed.
-    Segment seg = new Segment(path, index, FileChannel.open(path, CREATE, TRUNCATE_EXISTING, READ,
+    DataLogSegment seg = new DataLogSegment(path, index, FileChannel.open(path, CREATE, TRUNCATE_EXISTING, READ,
         WRITE));
-    Segment[] segs = segments;
-    Segment[] next = Arrays.copyOf(segs, segs.length + 1);
+    DataLogSegment[] segs = segments;
+    DataLogSegment[] next = Arrays.copyOf(segs, segs.length + 1);
     next[segs.length] = seg;
     segments = next;
     dirChanges++;
@@ -299,10 +291,10 @@ public final class DataLog implements Closeable {
   }
 
   /** Removes a just-created segment whose first record could not be written. */
-  private void discard(Segment seg, Exception cause) {
+  private void discard(DataLogSegment seg, Exception cause) {
     removal.writeLock().lock();
     try {
-      Segment[] segs = segments;
+      DataLogSegment[] segs = segments;
       segments = Arrays.copyOf(segs, segs.length - 1);
       seg.retire();
       Files.deleteIfExists(seg.path);
@@ -321,7 +313,7 @@ public final class DataLog implements Closeable {
   public void flush(long index) throws IOException {
     syncLock.lock();
     try {
-      Segment seg;
+      DataLogSegment seg;
       int target;
       long dirTarget;
       appendLock.lock();
@@ -379,7 +371,7 @@ public final class DataLog implements Closeable {
     removal.writeLock().lock();
     try {
       checkWritable();
-      Segment[] segs = segments;
+      DataLogSegment[] segs = segments;
       int keep = segs.length;
       while (keep > 0 && segs[keep - 1].startIndex >= index) {
         keep--;
@@ -392,7 +384,7 @@ public final class DataLog implements Closeable {
           segments = Arrays.copyOf(segs, s);
         }
         if (keep > 0) {
-          Segment seg = segs[keep - 1];
+          DataLogSegment seg = segs[keep - 1];
           int k = seg.lowerBound(index);
           if (k < seg.count()) {
             int cut = seg.offset(k);
@@ -430,7 +422,7 @@ public final class DataLog implements Closeable {
     removal.writeLock().lock();
     try {
       ensureOpen();
-      Segment[] segs = segments;
+      DataLogSegment[] segs = segments;
       int drop = 0;
       while (drop < segs.length && segs[drop].lastIndex() <= upToIndex) {
         drop++;
@@ -475,14 +467,14 @@ public final class DataLog implements Closeable {
     removal.readLock().lock();
     try {
       ensureOpen();
-      Segment[] segs = segments;
-      int s = findSegment(segs, index);
+      DataLogSegment[] segs = segments;
+      int s = findDataLogSegment(segs, index);
       long span = s < 0 ? -1 : segs[s].locate(index);
       if (span < 0) {
         throw new NoSuchElementException("no data for log index " + index + " in " + dir
             + " (holds " + firstIndex() + ".." + lastIndex() + ")");
       }
-      Segment seg = segs[s];
+      DataLogSegment seg = segs[s];
       int start = (int) (span >>> 32);
       int length = (int) span - start - HEADER_BYTES;
       if (length < 0 || length > MAX_PAYLOAD_BYTES) {
@@ -530,7 +522,7 @@ public final class DataLog implements Closeable {
       }
       closed = true;
       IOException error = null;
-      Segment seg = active();
+      DataLogSegment seg = active();
       if (seg != null && failure == null) {
         try {
           seal(seg);
@@ -538,7 +530,7 @@ public final class DataLog implements Closeable {
           error = e;
         }
       }
-      for (Segment s : segments) {
+      for (DataLogSegment s : segments) {
         s.retire();
       }
       try {
@@ -566,8 +558,8 @@ public final class DataLog implements Closeable {
         + segments.length + " segments]";
   }
 
-  private Segment active() {
-    Segment[] segs = segments;
+  private DataLogSegment active() {
+    DataLogSegment[] segs = segments;
     return segs.length == 0 ? null : segs[segs.length - 1];
   }
 
@@ -596,7 +588,7 @@ public final class DataLog implements Closeable {
   }
 
   /** Position of the last segment whose first index is &le; {@code index}, or -1. */
-  private static int findSegment(Segment[] segs, long index) {
+  private static int findDataLogSegment(DataLogSegment[] segs, long index) {
     int lo = 0;
     int hi = segs.length - 1;
     int found = -1;
@@ -616,347 +608,10 @@ public final class DataLog implements Closeable {
     return String.format("seg-%018d.dat", firstIndex);
   }
 
-  private static void fsyncDir(Path dir) throws IOException {
+  static void fsyncDir(Path dir) throws IOException {
     try (FileChannel d = FileChannel.open(dir, READ)) {
       d.force(true);
     }
   }
 
-  // ---------------------------------------------------------------- loading
-
-  private static Segment[] load(Path dir) throws IOException {
-    TreeMap<Long, Path> files = new TreeMap<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      for (Path p : entries) {
-        String name = p.getFileName().toString();
-        Matcher m = SEGMENT_NAME.matcher(name);
-        if (!m.matches()) {
-          continue;
-        }
-        long start;
-        try {
-          start = Long.parseLong(m.group(1));
-        } catch (NumberFormatException e) {
-          start = -1;
-        }
-        if (start < 0 || !segmentName(start).equals(name)) {
-          LOG.warn("{}: ignoring {}, not a segment name this log writes", dir, name);
-          continue;
-        }
-        files.put(start, p);
-      }
-    }
-    List<Segment> loaded = new ArrayList<>(files.size());
-    try {
-      long prevLast = -1;
-      boolean deleted = false;
-      int n = 0;
-      for (Map.Entry<Long, Path> f : files.entrySet()) {
-        boolean last = ++n == files.size();
-        Segment seg = loadSegment(f.getValue(), f.getKey(), prevLast, last);
-        if (seg == null) {
-          deleted = true;
-        } else {
-          loaded.add(seg);
-          prevLast = seg.lastIndex();
-        }
-      }
-      if (deleted) {
-        fsyncDir(dir);
-      }
-    } catch (IOException | RuntimeException e) {
-      for (Segment s : loaded) {
-        s.retire();
-      }
-      throw e;
-    }
-    return loaded.toArray(new Segment[0]);
-  }
-
-  /**
-   * Scans one segment file, checking every record. In the last segment a bad record is a torn
-   * append and the file is cut there (and deleted, returning null, if nothing is left); in any
-   * other it is corruption.
-   */
-  private static Segment loadSegment(Path path, long start, long prevLast, boolean last)
-      throws IOException {
-    FileChannel ch = FileChannel.open(path, READ, WRITE);
-    boolean keep = false;
-    try {
-      Segment seg = new Segment(path, start, ch);
-      long size = ch.size();
-      Scanner in = new Scanner(ch);
-      long pos = 0;
-      long prev = prevLast;
-      String problem = null;
-      while (pos < size) {
-        if (size - pos < HEADER_BYTES) {
-          problem = "incomplete record header";
-          break;
-        }
-        int h = in.fill(pos, HEADER_BYTES);
-        long index = in.buf.getLong(h);
-        int length = in.buf.getInt(h + 8);
-        int storedCrc = in.buf.getInt(h + 12);
-        if (seg.count() == 0 && index != start) {
-          problem = "first record has index " + index + " but the file name says " + start;
-        } else if (index <= prev) {
-          problem = "index " + index + " does not follow index " + prev;
-        } else if (length < 0 || length > MAX_PAYLOAD_BYTES) {
-          problem = "bad payload length " + length + " for index " + index;
-        } else if (size - pos - HEADER_BYTES < length) {
-          problem = "incomplete payload for index " + index;
-        } else if (pos + HEADER_BYTES + length > Integer.MAX_VALUE) {
-          problem = "segment larger than 2 GiB";
-        } else if (in.crc(pos + HEADER_BYTES, length) != storedCrc) {
-          problem = "CRC32C mismatch for index " + index;
-        }
-        if (problem != null) {
-          break;
-        }
-        pos += HEADER_BYTES + length;
-        seg.add(index, (int) pos);
-        prev = index;
-      }
-      if (problem != null) {
-        String where = path + " at offset " + pos + ": " + problem;
-        if (!last) {
-          throw new IOException("corrupt data log segment " + where);
-        }
-        LOG.warn("Cutting off the torn tail of {} ({} bytes dropped)", where, size - pos);
-        ch.truncate(pos);
-      }
-      if (seg.count() == 0) {
-        if (!last) {
-          throw new IOException("empty data log segment " + path + " is not the last one");
-        }
-        ch.close();
-        Files.delete(path);
-        LOG.warn("Deleted {}: no intact record", path);
-        return null;
-      }
-      if (last) {
-        ch.force(true); // what a kill -9 left in the page cache, and the cut
-      }
-      seg.syncedEnd = seg.end();
-      keep = true;
-      return seg;
-    } finally {
-      if (!keep) {
-        ch.close();
-      }
-    }
-  }
-
-  /** Forward-only buffered reads of one segment file for the open-time scan. */
-  private static final class Scanner {
-    final ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK_BYTES);
-    private final FileChannel ch;
-    private long bufPos;
-
-    Scanner(FileChannel ch) {
-      this.ch = ch;
-      buf.limit(0);
-    }
-
-    /** Makes file bytes [pos, pos + n) available in buf; returns where they start in it. */
-    int fill(long pos, int n) throws IOException {
-      if (pos < bufPos || pos + n > bufPos + buf.limit()) {
-        buf.clear();
-        bufPos = pos;
-        while (buf.hasRemaining() && ch.read(buf, pos + buf.position()) >= 0) {
-          // read until full or end of file
-        }
-        buf.flip();
-        if (buf.limit() < n) {
-          throw new EOFException("file shrank while being scanned");
-        }
-      }
-      return (int) (pos - bufPos);
-    }
-
-    int crc(long pos, int length) throws IOException {
-      CRC32C crc = new CRC32C();
-      long end = pos + length;
-      while (pos < end) {
-        int n = (int) Math.min(buf.capacity(), end - pos);
-        int at = fill(pos, n);
-        crc.update(buf.array(), at, n);
-        pos += n;
-      }
-      return (int) crc.getValue();
-    }
-  }
-
-  // ---------------------------------------------------------------- segments
-
-  @FunctionalInterface
-  private interface ChannelOp<T> {
-    T apply(FileChannel ch) throws IOException;
-  }
-
-  /**
-   * One segment file and its index. Record k has Raft index {@code indexes[k]} and occupies bytes
-   * [{@code offsets[k]}, {@code offsets[k + 1]}); {@code offsets[count]} is the end of the data.
-   *
-   * <p>Publication: the single appender writes the slots past {@code count} (growing the arrays
-   * into new ones first if needed, copying every published slot) and then increments the volatile
-   * {@code count}. Readers read {@code count} first, then the arrays, and touch only slots below
-   * it, which appends never change. Removals happen under the log's exclusive lock.
-   */
-  private static final class Segment {
-    final Path path;
-    final long startIndex;
-    private volatile FileChannel channel;
-    private volatile long[] indexes = new long[INITIAL_CAPACITY];
-    private volatile int[] offsets = new int[INITIAL_CAPACITY + 1];
-    private volatile int count;
-    /** Bytes known to be fsynced; guarded by the log's appendLock. */
-    int syncedEnd;
-    /** Closed for good (removed, or the log closed); guarded by this. */
-    private boolean retired;
-
-    Segment(Path path, long startIndex, FileChannel channel) {
-      this.path = path;
-      this.startIndex = startIndex;
-      this.channel = channel;
-    }
-
-    int count() {
-      return count;
-    }
-
-    int end() {
-      int n = count;
-      return offsets[n];
-    }
-
-    int offset(int k) {
-      return offsets[k];
-    }
-
-    long firstIndex() {
-      int n = count;
-      return n == 0 ? -1 : indexes[0];
-    }
-
-    long lastIndex() {
-      int n = count;
-      return n == 0 ? -1 : indexes[n - 1];
-    }
-
-    /** The record of {@code index} as {@code start << 32 | end}, or -1 if there is none. */
-    long locate(long index) {
-      int n = count;
-      int k = Arrays.binarySearch(indexes, 0, n, index);
-      if (k < 0) {
-        return -1;
-      }
-      int[] off = offsets;
-      return ((long) off[k] << 32) | (off[k + 1] & 0xffffffffL);
-    }
-
-    /** Position of the first record with an index &ge; {@code index} ({@code count} if none). */
-    int lowerBound(long index) {
-      int k = Arrays.binarySearch(indexes, 0, count, index);
-      return k >= 0 ? k : -k - 1;
-    }
-
-    /** Publishes a record ending at {@code end}; single appender only. */
-    void add(long index, int end) {
-      int n = count;
-      long[] idx = indexes;
-      int[] off = offsets;
-      if (n == idx.length) {
-        int capacity = n + (n >> 1);
-        idx = Arrays.copyOf(idx, capacity);
-        off = Arrays.copyOf(off, capacity + 1);
-        indexes = idx;
-        offsets = off;
-      }
-      idx[n] = index;
-      off[n + 1] = end;
-      count = n + 1;
-    }
-
-    /** Keeps the first {@code k} records; only under the log's exclusive lock. */
-    void truncateTo(int k) {
-      count = k;
-    }
-
-    void readFully(ByteBuffer dst, long pos) throws IOException {
-      io(ch -> {
-        dst.clear();
-        while (dst.hasRemaining()) {
-          ByteBuffer chunk = dst.duplicate();
-          chunk.limit(chunk.position() + Math.min(chunk.remaining(), IO_CHUNK_BYTES));
-          if (ch.read(chunk, pos + dst.position()) < 0) {
-            throw new EOFException(path + " ends before offset " + (pos + dst.limit()));
-          }
-          dst.position(chunk.position());
-        }
-        return null;
-      });
-      dst.clear();
-    }
-
-    void write(ByteBuffer header, ByteBuffer payload, long pos) throws IOException {
-      io(ch -> {
-        ByteBuffer h = header.duplicate();
-        ByteBuffer p = payload.duplicate();
-        ch.position(pos);
-        while (h.hasRemaining() || p.hasRemaining()) {
-          ByteBuffer chunk = p.duplicate();
-          chunk.limit(chunk.position() + Math.min(chunk.remaining(), IO_CHUNK_BYTES));
-          if (h.hasRemaining()) {
-            ch.write(new ByteBuffer[] {h, chunk});
-          } else {
-            ch.write(chunk);
-          }
-          p.position(chunk.position());
-        }
-        return null;
-      });
-    }
-
-    /**
-     * Runs {@code op} on the channel, reopening it if another thread's interrupt closed it. An
-     * interrupt of the calling thread ({@link ClosedByInterruptException}) is not retried.
-     */
-    <T> T io(ChannelOp<T> op) throws IOException {
-      FileChannel ch = channel;
-      for (int attempt = 0; ; attempt++) {
-        try {
-          return op.apply(ch);
-        } catch (ClosedByInterruptException e) {
-          throw e;
-        } catch (ClosedChannelException e) {
-          if (attempt == MAX_REOPENS) {
-            throw e;
-          }
-          ch = reopen(ch);
-        }
-      }
-    }
-
-    private synchronized FileChannel reopen(FileChannel dead) throws IOException {
-      if (retired) {
-        throw new ClosedChannelException();
-      }
-      if (channel == dead) {
-        LOG.debug("Reopening {} (its channel was closed by an interrupt)", path);
-        channel = FileChannel.open(path, READ, WRITE);
-      }
-      return channel;
-    }
-
-    synchronized void retire() {
-      retired = true;
-      try {
-        channel.close();
-      } catch (IOException e) {
-        LOG.warn("Cannot close {}", path, e);
-      }
-    }
-  }
 }

@@ -7,7 +7,6 @@ import io.blockraft.storage.LbaExtent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -390,17 +389,9 @@ public final class RaftVolume implements ReplicatedVolume {
 
   private static String rootMessage(Throwable e) {
     Throwable t = e;
-    while ((t instanceof CompletionException || t.getCause() != null) && t.getCause() != null && t.getCause() != t) {
+    while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
     }
     return t.getClass().getSimpleName() + ": " + t.getMessage();
-  }
-
-  static <T> CompletableFuture<T> async(Supplier<T> work, Executor io) {
-    try {
-      return CompletableFuture.supplyAsync(work, io);
-    } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(new VolumeUnavailableException("busy: " + e.getMessage()));
-    }
   }
 }

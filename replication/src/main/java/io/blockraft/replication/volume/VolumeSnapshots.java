@@ -144,6 +144,25 @@ final class VolumeSnapshots implements StateMachineStorage {
     return tmpDir;
   }
 
+  /**
+   * Replaces the database directory {@code db} with a copy of checkpoint {@code snap} (without
+   * the .md5 files Ratis adds on install), built beside it and moved into place.
+   */
+  static void restore(Path snap, Path db) throws IOException {
+    deleteTree(db);
+    Path tmp = db.resolveSibling(db.getFileName() + ".restoring");
+    deleteTree(tmp);
+    Files.createDirectories(tmp);
+    try (Stream<Path> files = Files.list(snap)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        if (!f.getFileName().toString().endsWith(".md5")) {
+          Files.copy(f, tmp.resolve(f.getFileName().toString()));
+        }
+      }
+    }
+    Files.move(tmp, db, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
   static void deleteTree(Path p) {
     if (!Files.exists(p)) {
       return;

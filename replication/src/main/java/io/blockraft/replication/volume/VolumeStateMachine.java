@@ -19,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.stream.Stream;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -164,18 +163,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
     Path db = home.resolve("db");
     Path snap = snapshots.latestDir();
     if (snap != null && (fromSnapshot || !Files.isDirectory(db))) {
-      VolumeSnapshots.deleteTree(db);
-      Path tmp = home.resolve("db.restoring");
-      VolumeSnapshots.deleteTree(tmp);
-      Files.createDirectories(tmp);
-      try (Stream<Path> files = Files.list(snap)) {
-        for (Path f : (Iterable<Path>) files::iterator) {
-          if (!f.getFileName().toString().endsWith(".md5")) {
-            Files.copy(f, tmp.resolve(f.getFileName().toString()));
-          }
-        }
-      }
-      Files.move(tmp, db, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      VolumeSnapshots.restore(snap, db);
       log.info("volume {}: live database rebuilt from snapshot {}", spec.name(), snap.getFileName());
     }
     RocksBlockStore st = RocksBlockStore.open(db, rocks);
@@ -324,28 +312,28 @@ public final class VolumeStateMachine extends BaseStateMachine {
   @Override
   public CompletableFuture<?> write(LogEntryProto entry, TransactionContext context) {
     ByteString data = entry.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
-    try {
-      dataLog.append(entry.getIndex(), data.asReadOnlyByteBuffer());
-      return CompletableFuture.completedFuture(null);
-    } catch (IOException | RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    return dataLogStep(() -> dataLog.append(entry.getIndex(), data.asReadOnlyByteBuffer()));
   }
 
   @Override
   public CompletableFuture<Void> flush(long logIndex) {
-    try {
-      dataLog.flush(logIndex);
-      return CompletableFuture.completedFuture(null);
-    } catch (IOException | RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    return dataLogStep(() -> dataLog.flush(logIndex));
   }
 
   @Override
   public CompletableFuture<Void> truncate(long logIndex) {
+    return dataLogStep(() -> dataLog.truncate(logIndex));
+  }
+
+  @FunctionalInterface
+  private interface DataLogStep {
+    void run() throws IOException;
+  }
+
+  /** Ratis's DataApi wants futures; the data log works synchronously on the calling thread. */
+  private static CompletableFuture<Void> dataLogStep(DataLogStep step) {
     try {
-      dataLog.truncate(logIndex);
+      step.run();
       return CompletableFuture.completedFuture(null);
     } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -368,14 +356,6 @@ public final class VolumeStateMachine extends BaseStateMachine {
   public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
       org.apache.ratis.protocol.RaftPeerId newLeader) {
     log.info("volume {}: leader is now {} (seen by {})", spec.name(), newLeader, member.getPeerId());
-    leaderListener.accept(newLeader == null ? null : newLeader.toString());
-  }
-
-  private volatile java.util.function.Consumer<String> leaderListener = l -> {};
-
-  /** Told the new leader's peer id (or null) on every leader change this replica sees. */
-  public void onLeaderChange(java.util.function.Consumer<String> listener) {
-    this.leaderListener = listener;
   }
 
   @Override
@@ -568,10 +548,6 @@ public final class VolumeStateMachine extends BaseStateMachine {
     }
   }
 
-  long appliedIndex() {
-    return applied;
-  }
-
   boolean serving() {
     return serving;
   }
@@ -615,21 +591,6 @@ public final class VolumeStateMachine extends BaseStateMachine {
   }
 
   byte[] watchMeta(String key, MetaListener l) {
-    synchronized (listeners) {
-      listeners.add(key, l);
-      return getMeta(key);
-    }
-  }
-
-  /** Wraps a 16-byte buffer read back from {@link #APPLIED_KEY}, for tests. */
-  long storedAppliedIndex() {
-    return withVolume(v -> {
-      byte[] b = v.getMeta(APPLIED_KEY);
-      return b == null ? -1L : ByteBuffer.wrap(b).getLong(8);
-    });
-  }
-
-  static UncheckedIOException unchecked(IOException e) {
-    return new UncheckedIOException(e);
+    return listeners.addAndGet(key, l, this::getMeta); // same lock as applyTransform's block
   }
 }

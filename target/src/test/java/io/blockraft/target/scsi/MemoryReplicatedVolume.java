@@ -266,22 +266,11 @@ public final class MemoryReplicatedVolume implements ReplicatedVolume {
     if (t == null) {
       throw new IllegalArgumentException("no transform for " + key);
     }
-    synchronized (listeners) {
-      byte[] current = meta.get(key);
-      MetaTransform.Outcome o = t.apply(current, op);
-      if (o.value() != current) {
-        putMeta(key, o.value());
-      }
-      listeners.notify(key, op, o.result(), o.value());
-      return o.result();
-    }
+    return listeners.applyLocally(key, op, t, meta::get, this::putMeta);
   }
 
   @Override
   public byte[] watchMeta(String key, MetaListener listener) {
-    synchronized (listeners) {
-      listeners.add(key, listener);
-      return getMeta(key);
-    }
+    return listeners.addAndGet(key, listener, this::getMeta);
   }
 }
