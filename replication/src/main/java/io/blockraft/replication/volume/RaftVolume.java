@@ -169,6 +169,11 @@ public final class RaftVolume implements ReplicatedVolume {
    * ~500 ms per read after a write.)
    */
   private CompletableFuture<Void> followerRead() {
+    return followerRead(System.nanoTime() + NOT_READY_RETRY_NANOS);
+  }
+
+  /** As for a leader's read: an election in progress (no leader, or not ready) is waited out briefly. */
+  private CompletableFuture<Void> followerRead(long deadline) {
     try {
       return forwarder.get().async().sendReadOnly(Message.EMPTY)
           .orTimeout(FORWARD_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)
@@ -177,6 +182,11 @@ public final class RaftVolume implements ReplicatedVolume {
           })
           .thenCompose(reply -> {
             if (!reply.isSuccess()) {
+              if ((reply.getException() instanceof LeaderNotReadyException
+                  || reply.getNotLeaderException() != null) && System.nanoTime() < deadline) {
+                return CompletableFuture.supplyAsync(() -> null, RETRY_DELAY)
+                    .thenCompose(v -> followerRead(deadline));
+              }
               throw unavailable(reply);
             }
             long index = reply.getMessage().getContent().asReadOnlyByteBuffer().getLong(0);
