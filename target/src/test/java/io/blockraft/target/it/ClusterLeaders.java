@@ -90,6 +90,35 @@ final class ClusterLeaders {
       return out;
     }
 
+    /**
+     * The changes of {@link #changesSince} that name a leader other than the one every node
+     * agreed on in {@code before} (or all of them when {@code before} had no agreed leader). A
+     * follower that missed heartbeats under load, started a pre-vote and then heard from the same
+     * leader again logs that leader a second time: leadership did not move, and that is left out.
+     */
+    List<String> movesSince(View before) {
+      Optional<Integer> was = before.agreed();
+      List<String> out = new ArrayList<>();
+      for (Map.Entry<Integer, List<String>> e : seen.entrySet()) {
+        List<String> old = before.seen().get(e.getKey());
+        List<String> now = e.getValue();
+        boolean extended = old != null && now.size() >= old.size()
+            && now.subList(0, old.size()).equals(old);
+        boolean onlyTheSameLeader = extended && was.isPresent() && now.subList(old.size(), now.size())
+            .stream().allMatch(l -> nodeId(l).equals(was));
+        if (!onlyTheSameLeader) {
+          out.addAll(new View(volume, Map.of(e.getKey(), now))
+              .changesSince(new View(volume, old == null ? Map.of() : Map.of(e.getKey(), old))));
+        }
+      }
+      for (Integer k : before.seen().keySet()) {
+        if (!seen.containsKey(k)) {
+          out.add("node" + k + ": no longer running");
+        }
+      }
+      return out;
+    }
+
     /** E.g. {@code conf-a: leader n1 (node1: n1, node2: n1, node3: n3 -> n1)}. */
     @Override
     public String toString() {
