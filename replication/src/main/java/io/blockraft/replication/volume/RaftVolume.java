@@ -28,8 +28,9 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * (ARCHITECTURE.md, data path).
  *
  * <p><b>Writes</b> (WRITE, WRITE SAME, UNMAP, COMPARE AND WRITE, resize, metadata) are one log
- * entry each. On the leader the request is handed to the local Raft server in-process; on a
- * follower it is forwarded to the leader by a Raft client. Either way the future completes only
+ * entry each, except that WRITEs in flight together share entries ({@link WriteBatcher}). On
+ * the leader the request is handed to the local Raft server in-process; on a follower it is
+ * forwarded to the leader by a Raft client. Either way the future completes only
  * when the entry is committed (persisted on a majority) <em>and</em> applied on this node: the
  * reply carries the entry's index and this replica waits until it has applied it. So SYNCHRONIZE
  * CACHE and FUA need nothing more: every acknowledged write is already on a majority's disks
@@ -52,6 +53,13 @@ public final class RaftVolume implements ReplicatedVolume {
    */
   public static final int MAX_ENTRY_PAYLOAD = 4 << 20;
 
+  /**
+   * Log entries of plain WRITEs in flight per volume on this node before further writes wait
+   * and go together as one WRITE_BATCH entry ({@link WriteBatcher}).
+   */
+  static final int WRITE_ENTRIES_IN_FLIGHT =
+      Integer.getInteger("blockraft.write.entriesInFlight", 2);
+
   private final VolumeStateMachine sm;
   private final RaftServer server;
   private final RaftGroupId groupId;
@@ -60,6 +68,7 @@ public final class RaftVolume implements ReplicatedVolume {
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final ReadBarrier barrier;
+  private final WriteBatcher writes;
   private final byte[] uuid;
 
   public RaftVolume(VolumeStateMachine sm, RaftServer server, RaftGroupId groupId,
@@ -71,6 +80,8 @@ public final class RaftVolume implements ReplicatedVolume {
     this.io = io;
     this.uuid = sm.spec().uuid();
     this.barrier = new ReadBarrier(this::linearizableRead, io);
+    this.writes = new WriteBatcher((op, payload) -> submit(op, payload, true), WRITE_ENTRIES_IN_FLIGHT,
+        MAX_ENTRY_PAYLOAD);
   }
 
   public RaftGroupId groupId() {
@@ -241,8 +252,8 @@ public final class RaftVolume implements ReplicatedVolume {
       src.position(src.position() + n * bs);
       // copied: the leader's log cache keeps the entry after the command completes and the
       // caller's (pooled) buffer is reused, and resends to a lagging follower read it from there
-      parts[i] = submit(new VolumeOp.Write(lba + done, n), ByteString.copyFrom(payload), true)
-          .thenAccept(RaftVolume::expectOk);
+      parts[i] = writes.write(new VolumeOp.Write(lba + done, n), ByteString.copyFrom(payload))
+          .thenAccept(RaftVolume::expectStatus);
       done += n;
     }
     return parts.length == 1 ? parts[0].thenApply(v -> null) : CompletableFuture.allOf(parts);
@@ -305,7 +316,10 @@ public final class RaftVolume implements ReplicatedVolume {
   }
 
   private static void expectOk(ByteBuffer reply) {
-    byte status = reply.get(0);
+    expectStatus(reply.get(0));
+  }
+
+  private static void expectStatus(byte status) {
     if (status == VolumeStateMachine.OUT_OF_RANGE) {
       throw new IllegalArgumentException("range beyond the end of the volume");
     }

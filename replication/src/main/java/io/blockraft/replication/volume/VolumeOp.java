@@ -2,6 +2,7 @@ package io.blockraft.replication.volume;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * One mutating step of a volume as it travels in the Raft log: a small header (the log entry's
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  *   WRITE            'W' lba:8 count:4              payload = count blocks
+ *   WRITE_BATCH      'B' n:4 n * (lba:8 count:4)    payload = the n writes' blocks, in order
  *   COMPARE_WRITE    'C' lba:8 count:4              payload = verify (count blocks) + data (count blocks)
  *   UNMAP            'U' lba:8 count:8
  *   WRITE_ZEROES     'Z' lba:8 count:8
@@ -19,7 +21,10 @@ import java.nio.charset.StandardCharsets;
  *   TRANSFORM_META   'T' keyLen:2 key opLen:4 op
  * </pre>
  *
- * <p>In the log, WRITE and COMPARE AND WRITE headers are followed by zero padding (ignored here).
+ * <p>WRITE_BATCH is several independent WRITEs that were in flight together, sent as one entry
+ * ({@link WriteBatcher}): each applies as its own WRITE would, in the listed order.
+ *
+ * <p>In the log, headers of ops with a payload are followed by zero padding (ignored here).
  *
  * <p>A client request's message is {@code headerLen:4 header payload}; {@link
  * VolumeStateMachine#startTransaction} splits it into the two parts without copying.
@@ -27,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 public sealed interface VolumeOp {
 
   byte WRITE = 'W';
+  byte WRITE_BATCH = 'B';
   byte COMPARE_WRITE = 'C';
   byte UNMAP = 'U';
   byte WRITE_ZEROES = 'Z';
@@ -37,6 +43,9 @@ public sealed interface VolumeOp {
   /** Largest metadata key or value carried in a header. */
   int MAX_META_BYTES = 1 << 20;
 
+  /** Most writes one WRITE_BATCH carries. */
+  int MAX_BATCH_WRITES = 1024;
+
   /** Bytes of payload this op expects for a volume with {@code blockSize}-byte blocks. */
   default long payloadBytes(int blockSize) {
     return 0;
@@ -46,6 +55,26 @@ public sealed interface VolumeOp {
     @Override
     public long payloadBytes(int blockSize) {
       return (long) count * blockSize;
+    }
+  }
+
+  /** Independent writes applied one after the other; at least two, at most {@link #MAX_BATCH_WRITES}. */
+  record WriteBatch(List<Write> writes) implements VolumeOp {
+    public WriteBatch {
+      writes = List.copyOf(writes);
+      if (writes.size() < 2 || writes.size() > MAX_BATCH_WRITES) {
+        throw new IllegalArgumentException("a write batch holds 2.." + MAX_BATCH_WRITES
+            + " writes, not " + writes.size());
+      }
+    }
+
+    @Override
+    public long payloadBytes(int blockSize) {
+      long n = 0;
+      for (Write w : writes) {
+        n += w.payloadBytes(blockSize);
+      }
+      return n;
     }
   }
 
@@ -71,6 +100,11 @@ public sealed interface VolumeOp {
     ByteBuffer b;
     if (op instanceof Write w) {
       b = ByteBuffer.allocate(13).put(WRITE).putLong(w.lba()).putInt(w.count());
+    } else if (op instanceof WriteBatch wb) {
+      b = ByteBuffer.allocate(5 + 12 * wb.writes().size()).put(WRITE_BATCH).putInt(wb.writes().size());
+      for (Write w : wb.writes()) {
+        b.putLong(w.lba()).putInt(w.count());
+      }
     } else if (op instanceof CompareWrite c) {
       b = ByteBuffer.allocate(13).put(COMPARE_WRITE).putLong(c.lba()).putInt(c.count());
     } else if (op instanceof Unmap u) {
@@ -120,6 +154,17 @@ public sealed interface VolumeOp {
       byte type = h.get();
       VolumeOp op = switch (type) {
         case WRITE -> new Write(h.getLong(), positive(h.getInt()));
+        case WRITE_BATCH -> {
+          int n = h.getInt();
+          if (n < 2 || n > MAX_BATCH_WRITES || (long) n * 12 > h.remaining()) {
+            throw new IllegalArgumentException("write batch of " + n + " writes out of range");
+          }
+          Write[] ws = new Write[n];
+          for (int i = 0; i < n; i++) {
+            ws[i] = new Write(h.getLong(), positive(h.getInt()));
+          }
+          yield new WriteBatch(List.of(ws));
+        }
         case COMPARE_WRITE -> new CompareWrite(h.getLong(), positive(h.getInt()));
         case UNMAP -> new Unmap(h.getLong(), nonNegative(h.getLong()));
         case WRITE_ZEROES -> new WriteZeroes(h.getLong(), nonNegative(h.getLong()));
@@ -138,9 +183,10 @@ public sealed interface VolumeOp {
         }
         default -> throw new IllegalArgumentException("unknown volume op type " + type);
       };
-      // WRITE and COMPARE AND WRITE headers carry zero padding in the log (see
+      // headers of ops with a payload carry zero padding in the log (see
       // VolumeStateMachine.PADDING_RATIO); anything else must end here
-      if (h.hasRemaining() && !(op instanceof Write || op instanceof CompareWrite)) {
+      if (h.hasRemaining() && !(op instanceof Write || op instanceof WriteBatch
+          || op instanceof CompareWrite)) {
         throw new IllegalArgumentException("trailing bytes after volume op " + op);
       }
       return op;

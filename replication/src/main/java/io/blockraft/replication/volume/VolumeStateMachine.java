@@ -422,45 +422,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
       }
       bytesSinceSnapshot += need;
     }
-    try {
-      if (op instanceof VolumeOp.Write w) {
-        if (!fits(v, w.lba(), w.count())) {
-          return status(OUT_OF_RANGE);
-        }
-        v.write(w.lba(), w.count(), payload);
-      } else if (op instanceof VolumeOp.CompareWrite c) {
-        if (!fits(v, c.lba(), c.count())) {
-          return status(OUT_OF_RANGE);
-        }
-        int half = c.count() * bs;
-        ByteBuffer verify = payload.slice(payload.position(), half);
-        ByteBuffer data = payload.slice(payload.position() + half, half);
-        long r = v.compareAndWrite(c.lba(), c.count(), verify, data);
-        return Message.valueOf(UnsafeByteOperations.unsafeWrap(
-            ByteBuffer.allocate(9).put(OK).putLong(r).flip()));
-      } else if (op instanceof VolumeOp.Unmap u) {
-        if (!fits(v, u.lba(), u.count())) {
-          return status(OUT_OF_RANGE);
-        }
-        v.unmap(u.lba(), u.count());
-      } else if (op instanceof VolumeOp.WriteZeroes z) {
-        if (!fits(v, z.lba(), z.count())) {
-          return status(OUT_OF_RANGE);
-        }
-        v.writeZeroes(z.lba(), z.count());
-      } else if (op instanceof VolumeOp.Resize r) {
-        v.resize(r.blocks());
-      } else if (op instanceof VolumeOp.PutMeta m) {
-        v.putMeta(m.key(), m.value());
-      }
-      return status(OK);
-    } catch (IllegalArgumentException e) {
-      return status(INVALID);
-    }
-  }
-
-  private static boolean fits(Volume v, long lba, long count) {
-    return lba >= 0 && count >= 0 && lba <= v.blockCount() - count;
+    return OpApplier.apply(v, op, payload);
   }
 
   private ByteBuffer payload(TransactionContext trx, StateMachineLogEntryProto sm, long index) {
@@ -501,7 +463,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
     }
   }
 
-  private static Message status(byte s) {
+  static Message status(byte s) {
     return Message.valueOf(ByteString.copyFrom(new byte[] {s}));
   }
 

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.ratis.grpc.server.GrpcService;
+import org.apache.ratis.grpc.server.GrpcServicesImpl;
 import org.apache.ratis.proto.RaftProtos.RaftRpcRequestProto;
 import org.apache.ratis.proto.RaftProtos.ReadIndexRequestProto;
 import org.apache.ratis.util.CodeInjectionForTesting;
@@ -37,13 +37,13 @@ import org.apache.ratis.util.CodeInjectionForTesting;
  */
 final class RaftTrafficFaults implements AutoCloseable {
 
-  // RaftServerImpl's constants are package-private; these are their values in Ratis 3.1.3. The
+  // RaftServerImpl's constants are package-private; these are their values in Ratis 3.2.1. The
   // counters let a test assert that the fault really met traffic (so a renamed point fails loudly).
   static final String APPEND_ENTRIES = "RaftServerImpl.appendEntries";
   static final String REQUEST_VOTE = "RaftServerImpl.requestVote";
   static final String INSTALL_SNAPSHOT = "RaftServerImpl.installSnapshot";
   static final String START_LEADER_ELECTION = "RaftServerImpl.startLeaderElection";
-  static final String SEND_SERVER_REQUEST = GrpcService.GRPC_SEND_SERVER_REQUEST;
+  static final String SEND_SERVER_REQUEST = GrpcServicesImpl.GRPC_SEND_SERVER_REQUEST;
 
   private static final List<String> HANDLED =
       List.of(APPEND_ENTRIES, REQUEST_VOTE, INSTALL_SNAPSHOT, START_LEADER_ELECTION);
