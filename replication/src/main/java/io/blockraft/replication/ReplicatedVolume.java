@@ -62,6 +62,17 @@ public interface ReplicatedVolume {
   CompletableFuture<byte[]> transformMeta(String key, byte[] op);
 
   /**
+   * Best effort: completes once every live replica has committed everything this node has applied
+   * so far (so each applies it a moment later, if it has not already), or after {@code
+   * maxWaitMillis}, whichever comes first; never exceptionally. For effects other nodes must show
+   * by the time this node answers, such as the unit attention of a reset. A single copy completes
+   * at once.
+   */
+  default CompletableFuture<Void> awaitReplicas(long maxWaitMillis) {
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /**
    * Watches {@code key}: {@code listener} hears of every transform of the key applied on this
    * node from now on, in log order. Returns the key's value at the moment of registration (null
    * when absent), so nothing applied is missed or seen twice. A key may have several listeners

@@ -12,6 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.proto.RaftProtos.ReplicationLevel;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -313,6 +314,32 @@ public final class RaftVolume implements ReplicatedVolume {
       r.get(out);
       return out;
     });
+  }
+
+  /**
+   * A Ratis watch for ALL_COMMITTED of the last index applied here: the leader answers once every
+   * follower has reported a commit index that far (the next appendEntries round after the
+   * commit). On a follower the watch is forwarded to the leader.
+   */
+  @Override
+  public CompletableFuture<Void> awaitReplicas(long maxWaitMillis) {
+    long index = sm.lastApplied();
+    CompletableFuture<?> watch;
+    try {
+      if (isLeader()) {
+        watch = server.submitClientRequestAsync(RaftClientRequest.newBuilder().setClientId(clientId)
+            .setServerId(server.getDivision(groupId).getId()).setGroupId(groupId)
+            .setCallId(callIds.incrementAndGet()).setMessage(Message.EMPTY)
+            .setType(RaftClientRequest.watchRequestType(index, ReplicationLevel.ALL_COMMITTED))
+            .build());
+      } else {
+        watch = forwarder.get().async().watch(index, ReplicationLevel.ALL_COMMITTED);
+      }
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return watch.orTimeout(maxWaitMillis, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .handle((r, e) -> null);
   }
 
   private static void expectOk(ByteBuffer reply) {

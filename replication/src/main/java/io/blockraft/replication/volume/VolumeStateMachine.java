@@ -481,6 +481,11 @@ public final class VolumeStateMachine extends BaseStateMachine {
         ByteString.copyFrom(ByteBuffer.allocate(8).putLong(lastOpIndex).flip())));
   }
 
+  /** The index of the last entry applied here. */
+  long lastApplied() {
+    return applied;
+  }
+
   /** Completes once this replica has applied {@code index}. */
   CompletableFuture<Void> awaitApplied(long index) {
     if (applied >= index) {

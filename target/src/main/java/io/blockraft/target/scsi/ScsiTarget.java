@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
@@ -79,10 +80,10 @@ public final class ScsiTarget {
    * SAM-5 7 task management side effects on the SCSI state (unit attentions, reservations).
    * The transport aborts its own tasks; this only updates LU state.
    *
-   * @return RFC 7143 11.6.1 response code: 0 complete, 1 task does not exist, 2 LUN does not
-   *     exist, 5 function not supported
+   * @return completes with the RFC 7143 11.6.1 response code: 0 complete, 1 task does not exist,
+   *     2 LUN does not exist, 5 function not supported (a reset once the other nodes have it)
    */
-  public int taskManagement(ItNexus nexus, TmfFunction fn, long lunField) {
+  public CompletableFuture<Integer> taskManagement(ItNexus nexus, TmfFunction fn, long lunField) {
     return dispatcher.taskManagement(nexus, fn, lunField);
   }
 

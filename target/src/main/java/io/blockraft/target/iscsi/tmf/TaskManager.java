@@ -90,12 +90,12 @@ public final class TaskManager {
         aborted = abortEverywhere(issuer, targetSessions, null);
         break;
     }
-    return aborted.thenApply(rc -> {
+    return aborted.thenCompose(rc -> {
       if (rc != FUNCTION_COMPLETE) {
-        return new Outcome(rc, false);
+        return CompletableFuture.completedFuture(new Outcome(rc, false));
       }
-      int scsi = target.taskManagement(issuer.nexus(), fn, req.lun());
-      return new Outcome(scsi, scsi == FUNCTION_COMPLETE && fn == TmfFunction.TARGET_COLD_RESET);
+      return target.taskManagement(issuer.nexus(), fn, req.lun()).thenApply(scsi ->
+          new Outcome(scsi, scsi == FUNCTION_COMPLETE && fn == TmfFunction.TARGET_COLD_RESET));
     });
   }
 

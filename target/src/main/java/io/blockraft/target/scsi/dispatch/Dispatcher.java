@@ -18,6 +18,8 @@ import io.blockraft.target.scsi.sense.SenseData;
 import io.blockraft.target.scsi.sense.SenseReason;
 import io.blockraft.target.scsi.spc.SpcCommands;
 import io.blockraft.target.scsi.xcopy.XcopyCommands;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -145,43 +147,52 @@ public final class Dispatcher {
     return ScsiResponse.checkCondition(SenseData.encode(SenseReason.INTERNAL_TARGET_FAILURE));
   }
 
-  public int taskManagement(ItNexus nexus, TmfFunction fn, long lunField) {
+  /**
+   * The SCSI side of a task management function, after the transport has aborted the tasks:
+   * completes with the RFC 7143 11.6.1 response code (0 function complete, 2 LUN does not exist,
+   * 5 not supported); resets complete once the other nodes have them too.
+   */
+  public CompletableFuture<Integer> taskManagement(ItNexus nexus, TmfFunction fn, long lunField) {
     LogicalUnit lu = Lun.isWellKnown(lunField) ? null : target.lu(Lun.decode(lunField));
     switch (fn) {
       case ABORT_TASK, ABORT_TASK_SET:
-        return lu == null ? 2 : 0;
+        return CompletableFuture.completedFuture(lu == null ? 2 : 0);
       case CLEAR_TASK_SET:
         if (lu == null) {
-          return 2;
+          return CompletableFuture.completedFuture(2);
         }
         lu.unitAttentions().establishAll(SenseReason.COMMANDS_CLEARED_BY_ANOTHER_INITIATOR, nexus);
-        return 0;
+        return CompletableFuture.completedFuture(0);
       case LOGICAL_UNIT_RESET:
         if (lu == null) {
-          return 2;
+          return CompletableFuture.completedFuture(2);
         }
-        reset(lu, SenseReason.BUS_DEVICE_RESET, nexus);
-        return 0;
+        return reset(lu, SenseReason.BUS_DEVICE_RESET, nexus, nexus, false).thenApply(v -> 0);
       case TARGET_WARM_RESET, TARGET_COLD_RESET:
+        List<CompletableFuture<Void>> all = new ArrayList<>();
         for (LogicalUnit l : target.luns().values()) {
-          reset(l, SenseReason.POWER_ON_RESET, null);
+          all.add(reset(l, SenseReason.POWER_ON_RESET, null, nexus, true));
         }
-        return 0;
+        return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).thenApply(v -> 0);
       default:
-        return 5;
+        return CompletableFuture.completedFuture(5);
     }
   }
 
   /**
    * SAM-5 6.3.3: a reset releases SPC-2 reservations, clears PREVENT, and establishes the reset
-   * unit attention. {@code issuer} is left out (tgt's reading; the issuer knows it reset the LU,
-   * and libiscsi's Reserve6.LUNReset expects no UA there) — null includes it (target resets).
-   * LIO includes the issuer, which libiscsi's MultipathIO.Reset expects instead: see
-   * docs/conformance.md.
+   * unit attention. Here at once, for this node's I_T nexuses except {@code except}: the issuer
+   * is left out of an LU reset (tgt's reading; the issuer knows it reset the LU, and libiscsi's
+   * Reserve6.LUNReset expects no UA there) and included in a target reset (null). LIO includes
+   * the issuer of an LU reset too, which libiscsi's MultipathIO.Reset expects instead: see
+   * docs/conformance.md. The reset is also replicated ({@code Reservations.reset}): every replica
+   * releases the SPC-2 reservation, and every other node clears PREVENT and establishes the unit
+   * attention for all of its own nexuses when it applies it.
    */
-  private static void reset(LogicalUnit lu, SenseReason ua, ItNexus issuer) {
-    lu.reservations().reset();
+  private static CompletableFuture<Void> reset(LogicalUnit lu, SenseReason ua, ItNexus except,
+      ItNexus issuer, boolean targetReset) {
     lu.setRemovalPrevented(false);
-    lu.unitAttentions().establishAll(ua, issuer);
+    lu.unitAttentions().establishAll(ua, except);
+    return lu.reservations().reset(issuer, targetReset);
   }
 }

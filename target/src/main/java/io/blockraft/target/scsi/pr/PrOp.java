@@ -16,12 +16,13 @@ import java.util.List;
 /**
  * One replicated change of a logical unit's reservations, as it travels through the log
  * ({@link PrTransform}): SPC-4 6.16 PERSISTENT RESERVE OUT, SPC-2 7.21/7.17 RESERVE and RELEASE,
- * the SPC-2 5.5.1 release on I_T nexus loss and on LOGICAL UNIT RESET / target reset, and the
- * SPC-4 5.13.5 power on. Versioned binary form; decoding checks every count and length.
+ * the SPC-2 5.5.1 release on I_T nexus loss and on LOGICAL UNIT RESET / target reset (which also
+ * carry the reset's unit attention to the other nodes' I_T nexuses, SAM-5 6.3.3), and the SPC-4
+ * 5.13.5 power on. Versioned binary form; decoding checks every count and length.
  *
  * @param kind what happened
- * @param issuer the I_T nexus it came from; null only for {@link Kind#RESET} (target reset) and
- *     {@link Kind#POWER_ON}
+ * @param issuer the I_T nexus it came from; null only for {@link Kind#POWER_ON} and for resets
+ *     logged before resets named their issuer
  * @param request the PERSISTENT RESERVE OUT request ({@link Kind#PR_OUT} only, else null)
  */
 public record PrOp(Kind kind, ItNexus issuer, PrOutRequest request) {
@@ -31,7 +32,8 @@ public record PrOp(Kind kind, ItNexus issuer, PrOutRequest request) {
 
   /** The operations, with their stable codes in the log. */
   public enum Kind {
-    PR_OUT(1), RESERVE(2), RELEASE(3), NEXUS_LOST(4), RESET(5), POWER_ON(6);
+    /** RESET is LOGICAL UNIT RESET (and, with a null issuer, an older node's target reset). */
+    PR_OUT(1), RESERVE(2), RELEASE(3), NEXUS_LOST(4), RESET(5), POWER_ON(6), TARGET_RESET(7);
 
     final int code;
 
@@ -49,7 +51,7 @@ public record PrOp(Kind kind, ItNexus issuer, PrOutRequest request) {
     }
 
     boolean needsIssuer() {
-      return this != RESET && this != POWER_ON;
+      return this != RESET && this != TARGET_RESET && this != POWER_ON;
     }
   }
 

@@ -92,7 +92,7 @@ public final class PrTransform implements MetaTransform {
         return release(s, issuer);
       case NEXUS_LOST:
         return done(issuer.equals(s.spc2Holder()) ? s.withSpc2Holder(null) : s);
-      case RESET:
+      case RESET, TARGET_RESET:
         return done(s.spc2Holder() == null ? s : s.withSpc2Holder(null));
       case POWER_ON:
         ReservationState next = s.pr().aptpl() ? s.withSpc2Holder(null) : ReservationState.EMPTY;

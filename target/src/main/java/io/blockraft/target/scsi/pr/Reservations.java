@@ -10,7 +10,9 @@ import io.blockraft.target.scsi.pr.PrOp.Kind;
 import io.blockraft.target.scsi.pr.PrState.Registration;
 import io.blockraft.target.scsi.pr.PrState.Reservation;
 import io.blockraft.target.scsi.pr.PrStateMachine.Ua;
+import io.blockraft.target.scsi.sense.SenseReason;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,9 +30,11 @@ import org.slf4j.LoggerFactory;
  * replica, so every node holds the same {@link ReservationState}. This class never changes its
  * snapshot on its own: the listener it gives {@code watchMeta} hears every applied operation, from
  * any node, in log order, on every node, and there swaps the snapshot, establishes the
- * unit attentions for this node's I_T nexuses (never the issuer's) and, for a PREEMPT AND ABORT
- * issued at another node, aborts this node's tasks of the named registrations
- * ({@link PreemptAborts}). {@link #conflicts} reads the snapshot without locking: it runs for
+ * unit attentions for this node's I_T nexuses (never the issuer's), for a PREEMPT AND ABORT
+ * issued at another node aborts this node's tasks of the named registrations
+ * ({@link PreemptAborts}), and for a reset issued at another node raises the reset's unit
+ * attention on this node's nexuses and clears PREVENT (SAM-5 6.3.3; the issuing node did both
+ * at once, {@link #reset}). {@link #conflicts} reads the snapshot without locking: it runs for
  * every command.
  *
  * <p>The SPC-2 reservation belongs to one I_T nexus and is released by RELEASE from that nexus,
@@ -56,6 +60,12 @@ public final class Reservations {
   /** This node's nexuses that sent RESERVE: their loss may release the SPC-2 reservation. */
   private final Set<ItNexus> reserving = ConcurrentHashMap.newKeySet();
   private final PreemptAborts aborts = new PreemptAborts();
+  /**
+   * Resets issued at this node and not yet heard back from the log, by issuer (a nexus of this
+   * node, so every reset it issues is local): their effects here were applied at once. An entry
+   * left by a reset that never reached the log stays; it only ever names a local nexus.
+   */
+  private final Map<ItNexus, Integer> resetsIssuedHere = new ConcurrentHashMap<>();
 
   /** Starts watching the volume's reservation state (the value it has now is the first snapshot). */
   public Reservations(LogicalUnit lu) {
@@ -190,14 +200,27 @@ public final class Reservations {
   }
 
   /**
-   * LOGICAL UNIT RESET / TARGET RESET: releases the SPC-2 reservation (PRs survive, SPC-4
-   * 5.13.11), in the background and only when there is one.
+   * LOGICAL UNIT RESET ({@code targetReset} false) or TARGET RESET issued by {@code issuer} at this
+   * node, whose caller has already applied its local effects (SAM-5 6.3.3), replicated: every
+   * replica releases the SPC-2 reservation (PRs survive, SPC-4 5.13.11), and every other node
+   * clears PREVENT and establishes the reset's unit attention for its own I_T nexuses when it
+   * applies the entry ({@link #applied}). Completes, never exceptionally, once every live replica
+   * has it (at most {@link #RESET_SPREAD_MILLIS}), so that by the time the task management
+   * response goes out the other paths show the unit attention.
    */
-  public void reset() {
-    if (current.get().spc2Holder() != null) {
-      inBackground(new PrOp(Kind.RESET, null, null));
-    }
+  public CompletableFuture<Void> reset(ItNexus issuer, boolean targetReset) {
+    resetsIssuedHere.merge(issuer, 1, Integer::sum);
+    PrOp op = new PrOp(targetReset ? Kind.TARGET_RESET : Kind.RESET, issuer, null);
+    return submit(op).handle((o, e) -> {
+      if (e != null) {
+        log.warn("volume {}: {} not applied: {}", lu.volume().name(), op, e.toString());
+      }
+      return null;
+    }).thenCompose(v -> lu.volume().awaitReplicas(RESET_SPREAD_MILLIS));
   }
+
+  /** Longest a reset waits for the other replicas (a dead one never answers). */
+  static final long RESET_SPREAD_MILLIS = 2000;
 
   /**
    * SPC-4 5.13.5 power on, for a single node's start only (see the class comment): without APTPL
@@ -223,6 +246,16 @@ public final class Reservations {
     });
   }
 
+  /** True, and one count taken, when a reset from {@code issuer} was issued at this node. */
+  private boolean takeResetIssuedHere(ItNexus issuer) {
+    boolean[] found = {false};
+    resetsIssuedHere.computeIfPresent(issuer, (n, c) -> {
+      found[0] = true;
+      return c > 1 ? c - 1 : null;
+    });
+    return found[0];
+  }
+
   /** The watchMeta listener: every applied operation, on every node, in log order. */
   private void applied(byte[] opBytes, byte[] result, byte[] value) {
     current.set(decode(lu.volume().name(), value));
@@ -234,6 +267,13 @@ public final class Reservations {
     } catch (IllegalArgumentException e) {
       log.warn("volume {}: reservation operation not understood: {}", lu.volume().name(), e.toString());
       return;
+    }
+    if ((op.kind() == Kind.RESET || op.kind() == Kind.TARGET_RESET) && op.issuer() != null
+        && !takeResetIssuedHere(op.issuer())) {
+      // a reset at another node: here, the effects Dispatcher.reset had there, for every nexus
+      lu.setRemovalPrevented(false);
+      lu.unitAttentions().establishAll(op.kind() == Kind.RESET ? SenseReason.BUS_DEVICE_RESET
+          : SenseReason.POWER_ON_RESET, null);
     }
     for (Ua ua : outcome.unitAttentions()) {
       for (ItNexus n : knownNexuses) {

@@ -154,7 +154,8 @@ class ReservationsReplicationTest {
     conflict(prA.read10(a));
 
     // a LOGICAL UNIT RESET through A releases B's nexus's SPC-2 reservation too
-    assertThat(nodeA.target().taskManagement(a, TmfFunction.LOGICAL_UNIT_RESET, Lun.encode(0)))
+    assertThat(nodeA.target().taskManagement(a, TmfFunction.LOGICAL_UNIT_RESET, Lun.encode(0))
+        .join())
         .isZero();
     assertThat(nodeB.lu().reservations().spc2Holder()).isNull();
     good(prA.reserve6(a));
@@ -167,8 +168,44 @@ class ReservationsReplicationTest {
     good(prA.registerAndIgnore(a, 0xA));
     int entries = log.length();
     nodeA.target().nexusLost(a);
-    nodeA.target().taskManagement(a, TmfFunction.LOGICAL_UNIT_RESET, Lun.encode(0));
     assertThat(log.length()).isEqualTo(entries);
     assertThat(nodeB.lu().reservations().state().registrations()).hasSize(1); // PRs stay
+  }
+
+  /** SAM-5 6.3.3 across nodes: the reset's unit attention reaches every node's nexuses, once. */
+  @Test
+  void logicalUnitResetThroughA_unitAttentionOnEveryNexusOfB_andOnAsOthers_notOnTheIssuer() {
+    ItNexus a2 = nodeA.nexus("iqn.2024-01.test:a2");
+    good(prB.testUnitReady(b));
+    good(prB.testUnitReady(c));
+    nodeB.lu().setRemovalPrevented(true);
+    int entries = log.length();
+
+    assertThat(nodeA.target().taskManagement(a, TmfFunction.LOGICAL_UNIT_RESET, Lun.encode(0))
+        .join())
+        .isZero();
+
+    assertThat(log.length()).as("the reset travels as one entry").isEqualTo(entries + 1);
+    assertThat(prB.testUnitReady(b).is(SenseReason.BUS_DEVICE_RESET)).isTrue();
+    assertThat(prB.testUnitReady(c).is(SenseReason.BUS_DEVICE_RESET)).isTrue();
+    assertThat(prA.testUnitReady(a2).is(SenseReason.BUS_DEVICE_RESET)).isTrue();
+    good(prA.testUnitReady(a));
+    // each once: the issuing node applied it at once and does not again when the entry comes back
+    good(prA.testUnitReady(a2));
+    good(prB.testUnitReady(b));
+    assertThat(nodeB.lu().removalPrevented()).as("PREVENT cleared on B too").isFalse();
+  }
+
+  @Test
+  void targetResetThroughA_powerOnResetOnEveryNexus_theIssuerIncluded_once() {
+    good(prB.testUnitReady(b));
+    assertThat(nodeA.target().taskManagement(a, TmfFunction.TARGET_WARM_RESET, Lun.encode(0))
+        .join())
+        .isZero();
+    assertThat(prB.testUnitReady(b).is(SenseReason.POWER_ON_RESET)).isTrue();
+    assertThat(prB.testUnitReady(c).is(SenseReason.POWER_ON_RESET)).isTrue();
+    assertThat(prA.testUnitReady(a).is(SenseReason.POWER_ON_RESET)).isTrue();
+    good(prA.testUnitReady(a));
+    good(prB.testUnitReady(b));
   }
 }

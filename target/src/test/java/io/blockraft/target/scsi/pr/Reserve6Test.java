@@ -70,7 +70,8 @@ class Reserve6Test {
   @Test
   void logicalUnitReset_releasesReservation() {
     good(pr.reserve6(a));
-    assertThat(h.target().taskManagement(a, TmfFunction.LOGICAL_UNIT_RESET, Lun.encode(0))).isZero();
+    assertThat(h.target().taskManagement(a, TmfFunction.LOGICAL_UNIT_RESET, Lun.encode(0)).join())
+        .isZero();
     ItNexus c = h.nexus("iqn.2024-01.test:c");
     good(pr.reserve6(c));
     good(pr.release6(c));
@@ -80,7 +81,7 @@ class Reserve6Test {
   void targetWarmAndColdReset_releaseReservation() {
     for (TmfFunction fn : new TmfFunction[] {TmfFunction.TARGET_WARM_RESET, TmfFunction.TARGET_COLD_RESET}) {
       good(pr.reserve6(a));
-      h.target().taskManagement(a, fn, Lun.encode(0));
+      h.target().taskManagement(a, fn, Lun.encode(0)).join();
       // a target reset raises the reset UA on every nexus, the issuer's included
       h.drainUnitAttentions(a);
       h.drainUnitAttentions(b);

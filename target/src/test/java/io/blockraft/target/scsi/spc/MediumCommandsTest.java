@@ -115,7 +115,7 @@ class MediumCommandsTest {
   void prevent_clearedByLunReset() {
     h.lu().setRemovable(true);
     prevent(h.nexus(), 1);
-    h.target().taskManagement(h.nexus(), TmfFunction.LOGICAL_UNIT_RESET, Lun.encode(0));
+    h.target().taskManagement(h.nexus(), TmfFunction.LOGICAL_UNIT_RESET, Lun.encode(0)).join();
     h.drainUnitAttentions(h.nexus());
     assertThat(ssu(h.nexus(), false, 0, false, true, false).status()).isEqualTo(ScsiStatus.GOOD);
   }
