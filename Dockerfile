@@ -16,7 +16,7 @@ COPY --from=build /src/replication/build/classes replication/
 COPY --from=build /src/target/build/classes target/
 COPY --from=build /src/target/build/lib lib/
 VOLUME /var/lib/blockraft
-EXPOSE 3260
+EXPOSE 3260 3261 9260
 ENV BLOCKRAFT_JAVA_OPTS="-Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxDirectMemorySize=1g"
 # exec form through sh so the JVM is PID 1's only child and gets SIGTERM (shutdown hook: stop
 # portal, close store)
