@@ -154,10 +154,12 @@ final class WriteBatcher {
       return;
     }
     byte overall = reply.get(0);
+    boolean perWrite = overall == VolumeStateMachine.OK && reply.limit() >= 1 + batch.size();
     for (int i = 0; i < batch.size(); i++) {
-      // a batch that failed as a whole (INVALID) carries no per-write statuses
-      byte s = overall != VolumeStateMachine.OK || reply.limit() < 1 + batch.size() ? overall
-          : reply.get(1 + i);
+      // a batch rejected as a whole carries no per-write statuses; an OK without them is not
+      // an answer we understand, and no write is reported done on it
+      byte s = perWrite ? reply.get(1 + i)
+          : overall != VolumeStateMachine.OK ? overall : VolumeStateMachine.INVALID;
       batch.get(i).done().complete(s);
     }
   }

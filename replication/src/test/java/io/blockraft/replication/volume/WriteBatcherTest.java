@@ -92,6 +92,27 @@ class WriteBatcherTest {
   }
 
   @Test
+  void aBatchRejectedWhole_orAnsweredWithoutPerWriteStatuses_reportsNoWriteDone() {
+    WriteBatcher b = batcher(1, 1 << 20);
+    b.write(new VolumeOp.Write(0, 1), data(512, 0));
+    CompletableFuture<Byte> x = b.write(new VolumeOp.Write(1, 1), data(512, 1));
+    CompletableFuture<Byte> y = b.write(new VolumeOp.Write(2, 1), data(512, 2));
+    sent.get(0).answerAll(VolumeStateMachine.OK);
+    sent.get(1).reply().complete(ByteBuffer.wrap(new byte[] {VolumeStateMachine.INVALID}));
+    assertThat(x).isCompletedWithValue(VolumeStateMachine.INVALID);
+    assertThat(y).isCompletedWithValue(VolumeStateMachine.INVALID);
+
+    CompletableFuture<Byte> z1 = b.write(new VolumeOp.Write(3, 1), data(512, 3));
+    CompletableFuture<Byte> z2 = b.write(new VolumeOp.Write(4, 1), data(512, 4));
+    CompletableFuture<Byte> z3 = b.write(new VolumeOp.Write(5, 1), data(512, 5));
+    sent.get(2).answerAll(VolumeStateMachine.OK); // z1 went alone
+    assertThat(z1).isCompletedWithValue(VolumeStateMachine.OK);
+    sent.get(3).reply().complete(ByteBuffer.wrap(new byte[] {VolumeStateMachine.OK})); // too short
+    assertThat(z2).isCompletedWithValue(VolumeStateMachine.INVALID);
+    assertThat(z3).isCompletedWithValue(VolumeStateMachine.INVALID);
+  }
+
+  @Test
   void aBatchStopsAtTheByteLimit_theRestGoesNext() {
     WriteBatcher b = batcher(1, 4096);
     b.write(new VolumeOp.Write(0, 1), data(4096, 0));
