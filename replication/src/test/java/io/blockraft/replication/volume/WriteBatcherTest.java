@@ -49,6 +49,19 @@ class WriteBatcherTest {
     return ByteString.copyFrom(b);
   }
 
+  /**
+   * With one slot: a write that goes alone, two that wait behind it; answers the first, so the
+   * two go as one batch (sent.get(1)). Returns the two waiting writes' futures.
+   */
+  private List<CompletableFuture<Byte>> twoBatchedBehindOne(WriteBatcher b) {
+    b.write(new VolumeOp.Write(0, 1), data(512, 0));
+    CompletableFuture<Byte> first = b.write(new VolumeOp.Write(1, 1), data(512, 1));
+    CompletableFuture<Byte> second = b.write(new VolumeOp.Write(2, 1), data(512, 2));
+    sent.get(0).answerAll(VolumeStateMachine.OK);
+    assertThat(sent.get(1).writes()).hasSize(2);
+    return List.of(first, second);
+  }
+
   @Test
   void withSlotsFree_eachWriteGoesAtOnceAlone() {
     WriteBatcher b = batcher(2, 1 << 20);
@@ -94,10 +107,9 @@ class WriteBatcherTest {
   @Test
   void aBatchRejectedWhole_orAnsweredWithoutPerWriteStatuses_reportsNoWriteDone() {
     WriteBatcher b = batcher(1, 1 << 20);
-    b.write(new VolumeOp.Write(0, 1), data(512, 0));
-    CompletableFuture<Byte> x = b.write(new VolumeOp.Write(1, 1), data(512, 1));
-    CompletableFuture<Byte> y = b.write(new VolumeOp.Write(2, 1), data(512, 2));
-    sent.get(0).answerAll(VolumeStateMachine.OK);
+    List<CompletableFuture<Byte>> xy = twoBatchedBehindOne(b);
+    CompletableFuture<Byte> x = xy.get(0);
+    CompletableFuture<Byte> y = xy.get(1);
     sent.get(1).reply().complete(ByteBuffer.wrap(new byte[] {VolumeStateMachine.INVALID}));
     assertThat(x).isCompletedWithValue(VolumeStateMachine.INVALID);
     assertThat(y).isCompletedWithValue(VolumeStateMachine.INVALID);
@@ -130,10 +142,9 @@ class WriteBatcherTest {
   @Test
   void aFailedEntry_failsEveryWriteItCarried_andTheNextBatchStillGoes() {
     WriteBatcher b = batcher(1, 1 << 20);
-    b.write(new VolumeOp.Write(0, 1), data(512, 0));
-    CompletableFuture<Byte> a = b.write(new VolumeOp.Write(1, 1), data(512, 1));
-    CompletableFuture<Byte> c = b.write(new VolumeOp.Write(2, 1), data(512, 2));
-    sent.get(0).answerAll(VolumeStateMachine.OK);
+    List<CompletableFuture<Byte>> ac = twoBatchedBehindOne(b);
+    CompletableFuture<Byte> a = ac.get(0);
+    CompletableFuture<Byte> c = ac.get(1);
     CompletableFuture<Byte> later = b.write(new VolumeOp.Write(3, 1), data(512, 3));
     sent.get(1).reply().completeExceptionally(new IllegalStateException("no quorum"));
     assertThat(a).isCompletedExceptionally();
