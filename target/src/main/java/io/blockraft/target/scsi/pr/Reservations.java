@@ -205,8 +205,9 @@ public final class Reservations {
    * replica releases the SPC-2 reservation (PRs survive, SPC-4 5.13.11), and every other node
    * clears PREVENT and establishes the reset's unit attention for its own I_T nexuses when it
    * applies the entry ({@link #applied}). Completes, never exceptionally, once every live replica
-   * has it (at most {@link #RESET_SPREAD_MILLIS}), so that by the time the task management
-   * response goes out the other paths show the unit attention.
+   * has committed it (at most {@link #RESET_SPREAD_MILLIS}), so that by the time the task
+   * management response goes out the other paths usually show the unit attention (not always
+   * yet: docs/replication.md, "Resets across nodes").
    */
   public CompletableFuture<Void> reset(ItNexus issuer, boolean targetReset) {
     resetsIssuedHere.merge(issuer, 1, Integer::sum);
