@@ -278,7 +278,7 @@ public final class DataLog implements Closeable {
   }
 
   private DataLogSegment createDataLogSegment(long index) throws IOException {
-    Path path = dir.resolve(segmentName(index));
+    Path path = dir.resolve(DataLogSegment.fileName(index));
     // A leftover file of that name can only be an empty segment whose removal failed.
     DataLogSegment seg = new DataLogSegment(path, index, FileChannel.open(path, CREATE, TRUNCATE_EXISTING, READ,
         WRITE));
@@ -340,7 +340,7 @@ public final class DataLog implements Closeable {
           });
         }
         if (syncDir) {
-          fsyncDir(dir);
+          DataLogSegment.fsyncDir(dir);
         }
       } catch (ClosedByInterruptException e) {
         throw e;
@@ -398,7 +398,7 @@ public final class DataLog implements Closeable {
           }
         }
         if (keep < segs.length) {
-          fsyncDir(dir);
+          DataLogSegment.fsyncDir(dir);
         }
       } catch (IOException e) {
         throw fail("cannot truncate " + dir + " from index " + index, e);
@@ -468,7 +468,7 @@ public final class DataLog implements Closeable {
     try {
       ensureOpen();
       DataLogSegment[] segs = segments;
-      int s = findDataLogSegment(segs, index);
+      int s = DataLogSegment.find(segs, index);
       long span = s < 0 ? -1 : segs[s].locate(index);
       if (span < 0) {
         throw new NoSuchElementException("no data for log index " + index + " in " + dir
@@ -586,32 +586,4 @@ public final class DataLog implements Closeable {
     }
     return e;
   }
-
-  /** Position of the last segment whose first index is &le; {@code index}, or -1. */
-  private static int findDataLogSegment(DataLogSegment[] segs, long index) {
-    int lo = 0;
-    int hi = segs.length - 1;
-    int found = -1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      if (segs[mid].startIndex <= index) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
-  }
-
-  static String segmentName(long firstIndex) {
-    return String.format("seg-%018d.dat", firstIndex);
-  }
-
-  static void fsyncDir(Path dir) throws IOException {
-    try (FileChannel d = FileChannel.open(dir, READ)) {
-      d.force(true);
-    }
-  }
-
 }

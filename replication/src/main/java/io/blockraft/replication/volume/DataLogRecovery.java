@@ -44,7 +44,7 @@ final class DataLogRecovery {
         } catch (NumberFormatException e) {
           start = -1;
         }
-        if (start < 0 || !DataLog.segmentName(start).equals(name)) {
+        if (start < 0 || !DataLogSegment.fileName(start).equals(name)) {
           LOG.warn("{}: ignoring {}, not a segment name this log writes", dir, name);
           continue;
         }
@@ -67,7 +67,7 @@ final class DataLogRecovery {
         }
       }
       if (deleted) {
-        DataLog.fsyncDir(dir);
+        DataLogSegment.fsyncDir(dir);
       }
     } catch (IOException | RuntimeException e) {
       for (DataLogSegment s : loaded) {

@@ -184,4 +184,33 @@ final class DataLogSegment {
       LOG.warn("Cannot close {}", path, e);
     }
   }
+
+  /** Position of the last segment whose first index is &le; {@code index}, or -1. */
+  static int find(DataLogSegment[] segs, long index) {
+    int lo = 0;
+    int hi = segs.length - 1;
+    int found = -1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (segs[mid].startIndex <= index) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /** The file name of the segment whose first index is {@code firstIndex}. */
+  static String fileName(long firstIndex) {
+    return String.format("seg-%018d.dat", firstIndex);
+  }
+
+  /** Makes a directory's entries (files created, renamed, deleted) durable. */
+  static void fsyncDir(Path dir) throws IOException {
+    try (FileChannel d = FileChannel.open(dir, READ)) {
+      d.force(true);
+    }
+  }
 }

@@ -343,7 +343,7 @@ class DataLogTest {
       appendAll(log, 1, 40);
     }
     int files = segmentFiles().size();
-    Path torn = dir.resolve(DataLog.segmentName(41));
+    Path torn = dir.resolve(DataLogSegment.fileName(41));
     byte[] header = ByteBuffer.allocate(DataLog.HEADER_BYTES).putLong(41).putInt(1000).array();
     Files.write(torn, header); // header written, payload never made it
     try (DataLog log = DataLog.open(dir, SMALL_SEGMENT)) {
