@@ -62,14 +62,13 @@ public interface ReplicatedVolume {
   CompletableFuture<byte[]> transformMeta(String key, byte[] op);
 
   /**
-   * Best effort: completes once every live replica has committed everything this node has applied
-   * so far (so each applies it a moment later, if it has not already), or after {@code
-   * maxWaitMillis}, whichever comes first; never exceptionally. For effects other nodes must show
-   * by the time this node answers, such as the unit attention of a reset. A single copy completes
-   * at once.
+   * Completes with true once every other replica has applied everything this node has applied so
+   * far, or with false after {@code maxWaitMillis} (a replica that is down or cut off never
+   * confirms); never exceptionally. For effects other nodes must show by the time this node
+   * answers, such as the unit attention of a reset. A single copy completes at once, with true.
    */
-  default CompletableFuture<Void> awaitReplicas(long maxWaitMillis) {
-    return CompletableFuture.completedFuture(null);
+  default CompletableFuture<Boolean> awaitReplicas(long maxWaitMillis) {
+    return CompletableFuture.completedFuture(true);
   }
 
   /**

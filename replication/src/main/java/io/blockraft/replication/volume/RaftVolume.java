@@ -12,7 +12,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.proto.RaftProtos.ReplicationLevel;
+import org.apache.ratis.client.impl.RaftClientImpl;
+import org.apache.ratis.client.impl.UnorderedAsync;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -317,30 +318,64 @@ public final class RaftVolume implements ReplicatedVolume {
   }
 
   /**
-   * A Ratis watch for ALL_COMMITTED of the last index applied here: the leader answers once every
-   * follower has reported a commit index that far (the next appendEntries round after the
-   * commit). On a follower the watch is forwarded to the leader.
+   * Asks every other replica of the group, directly, whether it has applied the last index applied
+   * here (a Ratis stale read with that index as its minimum, which {@link
+   * VolumeStateMachine#queryStale} answers only once applied). A replica that has not even
+   * committed that far yet answers at once with a stale-read error and is asked again a moment
+   * later. Completes with true when every replica confirmed, false at the deadline (a dead or
+   * partitioned replica never does); never exceptionally.
+   *
+   * <p>Applied, not just committed: a replica raises a reset's unit attention when it applies
+   * the entry, and a Ratis ALL_COMMITTED watch (used before) let the task management response
+   * go out between another node's commit and its apply. The question goes straight to each
+   * replica, so it works the same whether this node leads or follows.
    */
   @Override
-  public CompletableFuture<Void> awaitReplicas(long maxWaitMillis) {
+  public CompletableFuture<Boolean> awaitReplicas(long maxWaitMillis) {
     long index = sm.lastApplied();
-    CompletableFuture<?> watch;
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(maxWaitMillis);
+    java.util.List<CompletableFuture<Boolean>> asks = new java.util.ArrayList<>();
     try {
-      if (isLeader()) {
-        watch = server.submitClientRequestAsync(RaftClientRequest.newBuilder().setClientId(clientId)
-            .setServerId(server.getDivision(groupId).getId()).setGroupId(groupId)
-            .setCallId(callIds.incrementAndGet()).setMessage(Message.EMPTY)
-            .setType(RaftClientRequest.watchRequestType(index, ReplicationLevel.ALL_COMMITTED))
-            .build());
-      } else {
-        watch = forwarder.get().async().watch(index, ReplicationLevel.ALL_COMMITTED);
+      RaftServer.Division division = server.getDivision(groupId);
+      for (org.apache.ratis.protocol.RaftPeer peer : division.getGroup().getPeers()) {
+        if (!peer.getId().equals(division.getId())) {
+          asks.add(appliedAt(peer.getId(), index, deadline));
+        }
       }
     } catch (IOException | RuntimeException e) {
-      return CompletableFuture.completedFuture(null);
+      return CompletableFuture.completedFuture(false);
     }
-    return watch.orTimeout(maxWaitMillis, java.util.concurrent.TimeUnit.MILLISECONDS)
-        .handle((r, e) -> null);
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+        .thenApply(v -> asks.stream().allMatch(CompletableFuture::join));
   }
+
+  /** True once {@code peer} has applied {@code index}; false at {@code deadline}. */
+  private CompletableFuture<Boolean> appliedAt(org.apache.ratis.protocol.RaftPeerId peer, long index,
+      long deadline) {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      return CompletableFuture.completedFuture(false);
+    }
+    CompletableFuture<RaftClientReply> ask;
+    try {
+      // unordered: AsyncApi.sendStaleRead is an ordered request in a per-server sliding window
+      // of the same client that forwards writes, whose sequence numbers the leader then confuses
+      // with the forwarded writes' (a forwarded write hung in ThreeNodeReplicationTest), and
+      // which logs every refused attempt at ERROR
+      ask = UnorderedAsync.send(RaftClientRequest.staleReadRequestType(index), Message.EMPTY, peer,
+          (RaftClientImpl) forwarder.get());
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return ask.orTimeout(left, java.util.concurrent.TimeUnit.NANOSECONDS)
+        .handle((r, e) -> e == null && r.isSuccess())
+        .thenCompose(ok -> ok ? CompletableFuture.completedFuture(true)
+            : CompletableFuture.supplyAsync(() -> null, APPLIED_RETRY_DELAY)
+                .thenCompose(v -> appliedAt(peer, index, deadline)));
+  }
+
+  private static final Executor APPLIED_RETRY_DELAY =
+      CompletableFuture.delayedExecutor(5, java.util.concurrent.TimeUnit.MILLISECONDS);
 
   private static void expectOk(ByteBuffer reply) {
     expectStatus(reply.get(0));

@@ -481,6 +481,16 @@ public final class VolumeStateMachine extends BaseStateMachine {
         ByteString.copyFrom(ByteBuffer.allocate(8).putLong(lastOpIndex).flip())));
   }
 
+  /**
+   * A stale read with {@code minIndex}: answered (empty) once this replica has applied that index,
+   * which is how another node learns that an entry's effects are in place here ({@link
+   * RaftVolume#awaitReplicas}). Ratis only calls this once the index is committed here.
+   */
+  @Override
+  public CompletableFuture<Message> queryStale(Message request, long minIndex) {
+    return awaitApplied(minIndex).thenApply(v -> Message.EMPTY);
+  }
+
   /** The index of the last entry applied here. */
   long lastApplied() {
     return applied;

@@ -3,12 +3,14 @@ package io.blockraft.replication.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.blockraft.replication.MetaTransform;
 import io.blockraft.replication.volume.RaftVolume;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,6 +97,45 @@ class ThreeNodeReplicationTest {
         assertThat(read(back, (long) (i + 1) * chunk, chunk)).as("chunk %d", i)
             .isEqualTo(random(10 + i, chunk * 512).array());
       }
+    }
+  }
+
+  /**
+   * awaitReplicas answers true only once every replica has applied the entry (each replica's
+   * listener has already heard it, with no waiting in the test), through the leader as through a
+   * follower; with one replica stopped it answers false at its deadline.
+   */
+  @Test
+  void awaitReplicas_trueOnlyOnceEveryReplicaApplied_falseWithAReplicaDown() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(dir, 3, 3, 1L << 30)) {
+      c.transforms.register("count", (current, op) -> new MetaTransform.Outcome(op, op));
+      c.startAll();
+      c.node(1).createVolume("v", 8192, 512).get(60, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(60)).until(() -> c.leaderOf("v") > 0);
+      AtomicInteger[] seen = new AtomicInteger[4];
+      for (int node = 1; node <= 3; node++) {
+        AtomicInteger n = seen[node] = new AtomicInteger();
+        c.volume(node, "v").watchMeta("count", (op, result, value) -> n.incrementAndGet());
+      }
+      int leader = c.leaderOf("v");
+      int follower = leader % 3 + 1;
+      int k = 0;
+      for (int issuer : new int[] {leader, follower}) {
+        RaftVolume v = c.volume(issuer, "v");
+        for (int round = 0; round < 10; round++) {
+          k++;
+          v.transformMeta("count", new byte[] {(byte) k}).get(30, TimeUnit.SECONDS);
+          assertThat(v.awaitReplicas(30_000).get(60, TimeUnit.SECONDS)).as("issued at n%d", issuer).isTrue();
+          for (int node = 1; node <= 3; node++) {
+            assertThat(seen[node].get()).as("applied at n%d when n%d confirmed", node, issuer).isEqualTo(k);
+          }
+        }
+      }
+      int down = 6 - leader - follower;
+      c.stop(down);
+      RaftVolume v = c.volume(leader, "v");
+      v.transformMeta("count", new byte[] {0}).get(30, TimeUnit.SECONDS);
+      assertThat(v.awaitReplicas(300).get(60, TimeUnit.SECONDS)).as("n%d is down", down).isFalse();
     }
   }
 }

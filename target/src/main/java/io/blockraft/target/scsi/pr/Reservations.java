@@ -204,10 +204,10 @@ public final class Reservations {
    * node, whose caller has already applied its local effects (SAM-5 6.3.3), replicated: every
    * replica releases the SPC-2 reservation (PRs survive, SPC-4 5.13.11), and every other node
    * clears PREVENT and establishes the reset's unit attention for its own I_T nexuses when it
-   * applies the entry ({@link #applied}). Completes, never exceptionally, once every live replica
-   * has committed it (at most {@link #RESET_SPREAD_MILLIS}), so that by the time the task
-   * management response goes out the other paths usually show the unit attention (not always
-   * yet: docs/replication.md, "Resets across nodes").
+   * applies the entry ({@link #applied}). Completes, never exceptionally, once every other
+   * replica has applied it, so that by the time the task management response goes out every path
+   * through every node shows the unit attention; a replica that is down or cut off is waited for
+   * at most {@link #RESET_SPREAD_MILLIS} (docs/replication.md, "Resets across nodes").
    */
   public CompletableFuture<Void> reset(ItNexus issuer, boolean targetReset) {
     resetsIssuedHere.merge(issuer, 1, Integer::sum);
@@ -217,7 +217,12 @@ public final class Reservations {
         log.warn("volume {}: {} not applied: {}", lu.volume().name(), op, e.toString());
       }
       return null;
-    }).thenCompose(v -> lu.volume().awaitReplicas(RESET_SPREAD_MILLIS));
+    }).thenCompose(v -> lu.volume().awaitReplicas(RESET_SPREAD_MILLIS)).thenAccept(all -> {
+      if (!all) {
+        log.info("volume {}: {} not confirmed applied by every replica within {} ms", lu.volume().name(),
+            op, RESET_SPREAD_MILLIS);
+      }
+    });
   }
 
   /** Longest a reset waits for the other replicas (a dead one never answers). */
