@@ -122,6 +122,8 @@ public final class ReplicationNode implements AutoCloseable {
   private final ExecutorService groups = Executors.newSingleThreadExecutor(r -> daemon(r, "replication-groups"));
   /** Snapshot requests, one at a time. */
   private final ExecutorService snapshots = Executors.newSingleThreadExecutor(r -> daemon(r, "replication-snapshots"));
+  /** Asks groups' leaders whether replicas here still count (blocking RPCs: not on {@link #groups}). */
+  private final ExecutorService retiring = Executors.newSingleThreadExecutor(r -> daemon(r, "replication-retire"));
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final Map<RaftGroupId, VolumeStateMachine> machines = new ConcurrentHashMap<>();
@@ -131,6 +133,7 @@ public final class ReplicationNode implements AutoCloseable {
   private final RaftServer server;
   private volatile RaftClient metaClient;
   private final Membership membership;
+  private final ReplicaRetirement retirement;
   private volatile boolean closed;
 
   private ReplicationNode(Options options, MetaTransforms transforms, ExecutorService io) throws IOException {
@@ -150,6 +153,7 @@ public final class ReplicationNode implements AutoCloseable {
         .setStateMachineRegistry(this::stateMachine)
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
+    this.retirement = new ReplicaRetirement(server, me.peerId(), retiring, () -> closed, this::retireReplica);
   }
 
   /**
@@ -170,6 +174,7 @@ public final class ReplicationNode implements AutoCloseable {
     for (RaftGroupId g : existing) {
       if (!g.equals(METADATA_GROUP)) {
         n.volumeReady(g);
+        n.retirement.check(g, ReplicaRetirement.RETRY_MS); // removed or replaced while down?
       }
     }
     return n;
@@ -335,7 +340,13 @@ public final class ReplicationNode implements AutoCloseable {
 
   /** A CREATE or replica change was applied in the metadata group (apply thread: hand off). */
   private void onVolumeRecord(VolumeRecord r) {
-    if (!r.replicas().contains(options.self()) || closed) {
+    if (closed) {
+      return;
+    }
+    if (!r.replicas().contains(options.self())) {
+      if (machines.containsKey(r.groupId())) {
+        retirement.check(r.groupId(), 0); // moved away: retire once the group's leader agrees
+      }
       return;
     }
     groups.execute(() -> openReplica(r, 1));
@@ -377,6 +388,52 @@ public final class ReplicationNode implements AutoCloseable {
             CompletableFuture.delayedExecutor(attempt * 500L, java.util.concurrent.TimeUnit.MILLISECONDS, groups));
       } else {
         log.warn("node {}: cannot open the replica of volume {}: {}", options.self(), r.name(), e.toString());
+      }
+    }
+  }
+
+  /**
+   * Removes group {@code g} from this node's Raft server (its Raft storage deleted), forgets the
+   * replica and deletes its database and data log ({@link ReplicaRetirement} decided the group no
+   * longer counts this node). A LUN still open over it answers NOT READY from then on.
+   */
+  private void retireReplica(RaftGroupId g) {
+    VolumeStateMachine sm = machines.get(g);
+    String name = sm == null ? g.toString() : sm.spec().name();
+    try {
+      RaftClientReply r = server.groupManagement(GroupManagementRequest.newRemove(clientId,
+          options.selfMember().peerId(), callIds.incrementAndGet(), g, true, false));
+      if (!r.isSuccess()) {
+        throw new IOException(String.valueOf(r.getException()));
+      }
+    } catch (IOException e) {
+      log.warn("node {}: cannot remove the retired replica of volume {}: {}", options.self(), name, e.toString());
+      return;
+    }
+    RaftClient c = clients.remove(g);
+    if (c != null) {
+      closeQuietly(c);
+    }
+    try {
+      deleteTree(home(g));
+    } catch (IOException e) {
+      log.warn("node {}: removing {} failed: {}", options.self(), home(g), e.toString());
+    }
+    // forgotten last: once machine(name) is null the replica is gone from disk too
+    if (sm != null) {
+      volumes.remove(name);
+    }
+    machines.remove(g);
+    log.info("node {}: replica of volume {} retired (group {} no longer counts this node)", options.self(), name, g);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!java.nio.file.Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        java.nio.file.Files.delete(p);
       }
     }
   }
@@ -508,6 +565,7 @@ public final class ReplicationNode implements AutoCloseable {
     admin.shutdownNow();
     groups.shutdownNow();
     snapshots.shutdownNow();
+    retiring.shutdownNow();
     // the server first: a write it bounces while stopping must not meet an already-closed client
     try {
       server.close();

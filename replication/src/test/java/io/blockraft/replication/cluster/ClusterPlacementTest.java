@@ -96,6 +96,21 @@ class ClusterPlacementTest {
         m.run(1, 32, via(c, r.name(), fresh));
         m.verify(c.volume(fresh, r.name()), r.name() + " on two replicas");
       }
+
+      // the dead node returns: the replicas it lost retire (storage deleted); those its groups
+      // still count stay and catch up
+      c.start(dead);
+      for (VolumeRecord r : moved) {
+        await().atMost(WAIT).until(() -> c.node(dead).machine(r.name()) == null);
+        assertThat(c.dir(dead).resolve("volumes").resolve(r.groupId().getUuid().toString()))
+            .as("%s's storage on the returned node %d", r.name(), dead).doesNotExist();
+      }
+      for (VolumeRecord r : kept) {
+        VolumeModel m = models.get(r.name());
+        await().atMost(WAIT).ignoreExceptions()
+            .untilAsserted(() -> m.verify(c.volume(dead, r.name()), r.name() + " on the returned node " + dead));
+        assertThat(c.node(dead).machine(r.name())).as("%s, still counted, on node %d", r.name(), dead).isNotNull();
+      }
     }
   }
 

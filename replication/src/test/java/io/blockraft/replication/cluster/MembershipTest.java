@@ -70,6 +70,17 @@ class MembershipTest {
         // the volume now has a quorum without the removed node: writes through the new node work
         onNew.write(0, 1, ByteBuffer.wrap(random(99, 512))).get(60, TimeUnit.SECONDS);
         assertThat(read(c.volume(survivor, "v"), 0, 1)).isEqualTo(random(99, 512));
+        // the removed node comes back with its old replica on disk: the group's leader no longer
+        // counts it, so it closes the replica and deletes its storage
+        var group = c.node(survivor).volumeTable().get(0).groupId();
+        java.nio.file.Path home = c.dir(victim).resolve("volumes").resolve(group.getUuid().toString());
+        assertThat(home).exists();
+        c.start(victim);
+        await().atMost(Duration.ofSeconds(60)).until(() -> c.node(victim).machine("v") == null
+            && java.util.stream.StreamSupport.stream(c.node(victim).server().getGroupIds().spliterator(), false)
+                .noneMatch(group::equals));
+        assertThat(home).doesNotExist();
+        assertThat(c.dir(victim).resolve("raft").resolve(group.getUuid().toString())).doesNotExist();
       }
     } finally {
       io.shutdownNow();
