@@ -158,8 +158,30 @@ public final class Reservations {
   public CompletableFuture<List<Registrant>> persistentReserveOut(ItNexus nexus,
       PrOutRequest request) {
     knownNexuses.add(nexus);
-    return submit(new PrOp(Kind.PR_OUT, nexus, request)).thenApply(PrOutcome::aborted);
+    return everywhere(submit(new PrOp(Kind.PR_OUT, nexus, request)).thenApply(PrOutcome::aborted));
   }
+
+  /**
+   * Completes as {@code applied} does, but only once every other replica has applied the change
+   * too: then a command that reaches any node after the initiator heard GOOD is checked against
+   * the new state there (a PREEMPT fences on every path), and a reset's unit attention is up on
+   * every node. A replica whose node is down is given up at once, one cut off by the network
+   * after {@link #SPREAD_MILLIS}.
+   * A command already in flight at another node when the change commits may still have been
+   * checked against the state before it (docs/replication.md, "Known limits").
+   */
+  private <T> CompletableFuture<T> everywhere(CompletableFuture<T> applied) {
+    return applied.thenCompose(v -> lu.volume().awaitReplicas(SPREAD_MILLIS).thenApply(all -> {
+      if (!all) {
+        log.info("volume {}: reservation change or reset not confirmed applied by every replica within {} ms",
+            lu.volume().name(), SPREAD_MILLIS);
+      }
+      return v;
+    }));
+  }
+
+  /** Longest a reservation change or reset waits for a replica that does not answer (cut off). */
+  static final long SPREAD_MILLIS = 1000;
 
   /**
    * SPC-2 RESERVE(6)/(10) of the whole LU, with the SPC-4 5.13.3 exceptions ({@link PrTransform}).
@@ -168,7 +190,7 @@ public final class Reservations {
   public CompletableFuture<Void> reserve(ItNexus nexus) {
     knownNexuses.add(nexus);
     reserving.add(nexus);
-    return submit(new PrOp(Kind.RESERVE, nexus, null)).thenApply(o -> null);
+    return everywhere(submit(new PrOp(Kind.RESERVE, nexus, null)).thenApply(o -> null));
   }
 
   /**
@@ -177,24 +199,24 @@ public final class Reservations {
    */
   public CompletableFuture<Void> release(ItNexus nexus) {
     knownNexuses.add(nexus);
-    return submit(new PrOp(Kind.RELEASE, nexus, null)).thenApply(o -> null);
+    return everywhere(submit(new PrOp(Kind.RELEASE, nexus, null)).thenApply(o -> null));
   }
 
   /**
    * The nexus went away: SPC-2 reservations are released on I_T nexus loss (PRs stay). Replicated
    * only when the nexus holds one or asked for one; completes (never exceptionally) once applied
-   * here, so a logout can answer after the release is visible on every path.
+   * on every live replica, so a logout can answer after the release is visible on every path.
    */
   public CompletableFuture<Void> nexusLost(ItNexus nexus) {
     knownNexuses.remove(nexus);
     if (reserving.remove(nexus) || nexus.equals(current.get().spc2Holder())) {
       PrOp op = new PrOp(Kind.NEXUS_LOST, nexus, null);
-      return submit(op).handle((o, e) -> {
+      return everywhere(submit(op).handle((o, e) -> {
         if (e != null) {
           log.warn("volume {}: {} not applied: {}", lu.volume().name(), op, e.toString());
         }
         return null;
-      });
+      }));
     }
     return CompletableFuture.completedFuture(null);
   }
@@ -206,27 +228,18 @@ public final class Reservations {
    * clears PREVENT and establishes the reset's unit attention for its own I_T nexuses when it
    * applies the entry ({@link #applied}). Completes, never exceptionally, once every other
    * replica has applied it, so that by the time the task management response goes out every path
-   * through every node shows the unit attention; a replica that is down or cut off is waited for
-   * at most {@link #RESET_SPREAD_MILLIS} (docs/replication.md, "Resets across nodes").
+   * through every node shows the unit attention (docs/replication.md, "Resets across nodes").
    */
   public CompletableFuture<Void> reset(ItNexus issuer, boolean targetReset) {
     resetsIssuedHere.merge(issuer, 1, Integer::sum);
     PrOp op = new PrOp(targetReset ? Kind.TARGET_RESET : Kind.RESET, issuer, null);
-    return submit(op).handle((o, e) -> {
+    return everywhere(submit(op).handle((o, e) -> {
       if (e != null) {
         log.warn("volume {}: {} not applied: {}", lu.volume().name(), op, e.toString());
       }
       return null;
-    }).thenCompose(v -> lu.volume().awaitReplicas(RESET_SPREAD_MILLIS)).thenAccept(all -> {
-      if (!all) {
-        log.info("volume {}: {} not confirmed applied by every replica within {} ms", lu.volume().name(),
-            op, RESET_SPREAD_MILLIS);
-      }
-    });
+    }));
   }
-
-  /** Longest a reset waits for the other replicas (a dead one never answers). */
-  static final long RESET_SPREAD_MILLIS = 2000;
 
   /**
    * SPC-4 5.13.5 power on, for a single node's start only (see the class comment): without APTPL
