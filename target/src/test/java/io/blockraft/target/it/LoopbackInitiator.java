@@ -9,9 +9,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A tiny blocking iSCSI initiator (RFC 7143 framing by hand, no digests) for the fuzz test: the
+ * A tiny blocking iSCSI initiator (RFC 7143 framing by hand, no digests): for the fuzz test, the
  * login that puts a connection in the full feature phase before the fuzz starts, and the
- * INQUIRY/READ session that checks the node still serves afterwards.
+ * INQUIRY/READ session that checks the node still serves afterwards; for {@link ThreeNodeIT},
+ * single commands with immediate data (PERSISTENT RESERVE OUT, WRITE) from named initiators.
  */
 final class LoopbackInitiator implements AutoCloseable {
   static final String NAME = "iqn.2026-11.io.blockraft.test:fuzz";
@@ -39,8 +40,16 @@ final class LoopbackInitiator implements AutoCloseable {
   int cmdSn = 1;
   int expStatSn;
 
+  private final String name;
+
   LoopbackInitiator(int port, int isidQualifier) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this("127.0.0.1", port, isidQualifier, NAME);
+  }
+
+  /** A connection from initiator {@code name} to the portal {@code host:port}. */
+  LoopbackInitiator(String host, int port, int isidQualifier, String name) throws IOException {
+    this.name = name;
+    socket = new Socket(host, port);
     socket.setSoTimeout(10_000);
     socket.setTcpNoDelay(true);
     in = new DataInputStream(socket.getInputStream());
@@ -63,8 +72,8 @@ final class LoopbackInitiator implements AutoCloseable {
    */
   boolean login(String target) throws IOException {
     In r = loginStep(0, 1, target == null
-        ? keys("InitiatorName=" + NAME, "SessionType=Discovery", "AuthMethod=None")
-        : keys("InitiatorName=" + NAME, "TargetName=" + target, "SessionType=Normal", "AuthMethod=None"));
+        ? keys("InitiatorName=" + name, "SessionType=Discovery", "AuthMethod=None")
+        : keys("InitiatorName=" + name, "TargetName=" + target, "SessionType=Normal", "AuthMethod=None"));
     for (int step = 0; step < 4 && r.u8(36) == 0; step++) {
       boolean transit = (r.u8(1) & 0x80) != 0;
       int stage = transit ? r.u8(1) & 0x03 : (r.u8(1) >> 2) & 0x03;
@@ -149,6 +158,33 @@ final class LoopbackInitiator implements AutoCloseable {
       if (r.opcode() == 0x20 && r.i32(16) == -1) {
         continue; // an unsolicited NOP-In ping asks for no answer unless TTT is set; ignore
       }
+      if (r.i32(16) == tag) {
+        expStatSn = r.i32(24) + 1;
+        return r;
+      }
+    }
+  }
+
+  /**
+   * Runs one SCSI command that sends {@code data} (F=1, write direction, LUN {@code lun}) as
+   * immediate data, which the login's ImmediateData=Yes and FirstBurstLength allow up to 64 KiB,
+   * and returns its SCSI Response. NOP-Ins are skipped.
+   */
+  In scsiWrite(int lun, byte[] cdb, byte[] data) throws IOException {
+    if (data.length > 65536) {
+      throw new IllegalArgumentException("more than FirstBurstLength");
+    }
+    byte[] bhs = new byte[48];
+    bhs[0] = 0x01;
+    bhs[1] = (byte) (0x80 | 0x20 | 1);
+    bhs[9] = (byte) lun;
+    int tag = itt++;
+    ByteBuffer.wrap(bhs).putInt(16, tag).putInt(20, data.length).putInt(24, cmdSn++)
+        .putInt(28, expStatSn);
+    System.arraycopy(cdb, 0, bhs, 32, cdb.length);
+    send(bhs, data);
+    while (true) {
+      In r = read();
       if (r.i32(16) == tag) {
         expStatSn = r.i32(24) + 1;
         return r;

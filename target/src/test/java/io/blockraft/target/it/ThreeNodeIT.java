@@ -39,7 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       through node 1's portal read back byte-exact through nodes 2 and 3; lun0's leader (from
  *       the node logs, {@link ClusterLeaders}) killed with SIGKILL and a new one elected; 16 MiB
  *       more written through a survivor; the killed node restarted; all 48 MiB read back through
- *       it.
+ *       it;
+ *   <li>reservations: a persistent reservation taken or released through one node fences, or
+ *       stops fencing, writes through another at once.
  * </ul>
  */
 class ThreeNodeIT {
@@ -174,6 +176,78 @@ class ThreeNodeIT {
         .as("first differing byte of the 32 MiB written before the kill").isEqualTo(-1);
     assertThat(Arrays.mismatch(got, 32 * MIB, 48 * MIB, Files.readAllBytes(second), 0, 16 * MIB))
         .as("first differing byte of the 16 MiB written through %s after the kill", survivor).isEqualTo(-1);
+  }
+
+  /**
+   * Cluster-wide reservations, at once: initiator A, through one node, takes a Write Exclusive
+   * persistent reservation and releases it, 20 times; initiator B, registered through another node,
+   * writes right after each GOOD and must see RESERVATION CONFLICT while A holds it and GOOD once
+   * A released it. First with A on lun0's leader and B on a follower, then the other way round. A
+   * reservation change answers only once every replica has applied it (Reservations.everywhere);
+   * before, B's write could reach its node between the change's commit and its apply there.
+   */
+  @Test
+  void reservationThroughOneNode_fencesWritesThroughAnotherAtOnce() throws Exception {
+    startCluster();
+    for (NodeProcess n : cluster.nodes()) {
+      awaitLun0Opens(n);
+    }
+    NodeProcess leader = ClusterLeaders.awaitAgreed(cluster, "lun0", Duration.ofMinutes(1));
+    NodeProcess follower = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+    fence(leader, follower, 1);
+    fence(follower, leader, 2);
+  }
+
+  private static final int RESERVATION_CONFLICT = 0x18;
+
+  /** One round of {@link #reservationThroughOneNode_fencesWritesThroughAnotherAtOnce}. */
+  private static void fence(NodeProcess holderNode, NodeProcess otherNode, int round) throws Exception {
+    long keyA = 0xA0 + round;
+    long keyB = 0xB0 + round;
+    try (LoopbackInitiator a = new LoopbackInitiator(holderNode.portalHost(), holderNode.portalPort(), round,
+            "iqn.2026-11.io.blockraft.test:fence-a" + round);
+        LoopbackInitiator b = new LoopbackInitiator(otherNode.portalHost(), otherNode.portalPort(), round,
+            "iqn.2026-11.io.blockraft.test:fence-b" + round)) {
+      assertThat(a.login(IQN)).isTrue();
+      assertThat(b.login(IQN)).isTrue();
+      for (LoopbackInitiator i : List.of(a, b)) { // past the power-on unit attention
+        await().atMost(Duration.ofSeconds(30)).until(() -> status(i.scsiRead(0, new byte[6], new byte[0])) == 0);
+      }
+      assertThat(status(a.scsiWrite(0, prOut(0x00), prParams(0, keyA)))).as("A registers").isZero();
+      assertThat(status(b.scsiWrite(0, prOut(0x00), prParams(0, keyB)))).as("B registers").isZero();
+      byte[] block = new byte[512];
+      for (int i = 0; i < 20; i++) {
+        String where = "round " + round + " (A via " + holderNode + ", B via " + otherNode + "), iteration " + i;
+        assertThat(status(a.scsiWrite(0, prOut(0x01), prParams(keyA, 0)))).as("A reserves, %s", where).isZero();
+        assertThat(status(b.scsiWrite(0, write10(i), block))).as("B writes while A holds it, %s", where)
+            .isEqualTo(RESERVATION_CONFLICT);
+        assertThat(status(a.scsiWrite(0, prOut(0x02), prParams(keyA, 0)))).as("A releases, %s", where).isZero();
+        assertThat(status(b.scsiWrite(0, write10(i), block))).as("B writes after the release, %s", where).isZero();
+      }
+      // leave no registrations for the next round or test
+      assertThat(status(a.scsiWrite(0, prOut(0x00), prParams(keyA, 0)))).as("A unregisters").isZero();
+      assertThat(status(b.scsiWrite(0, prOut(0x00), prParams(keyB, 0)))).as("B unregisters").isZero();
+    }
+  }
+
+  /** The SCSI status of a SCSI Response (or of a final Data-In with status). */
+  private static int status(LoopbackInitiator.In r) {
+    return r.u8(3);
+  }
+
+  /** PERSISTENT RESERVE OUT (SPC-4 6.16), scope LU, type Write Exclusive, 24 parameter bytes. */
+  private static byte[] prOut(int serviceAction) {
+    return new byte[] {0x5f, (byte) serviceAction, 0x01, 0, 0, 0, 0, 0, 24, 0};
+  }
+
+  /** The basic PERSISTENT RESERVE OUT parameter list: reservation key, service action key. */
+  private static byte[] prParams(long key, long serviceActionKey) {
+    return java.nio.ByteBuffer.allocate(24).putLong(key).putLong(serviceActionKey).array();
+  }
+
+  /** WRITE(10) of one 512-byte block at LBA {@code lba}. */
+  private static byte[] write10(int lba) {
+    return new byte[] {0x2a, 0, 0, 0, (byte) (lba >>> 8), (byte) lba, 0, 0, 1, 0};
   }
 
   /**
