@@ -137,14 +137,8 @@ final class LoopbackInitiator implements AutoCloseable {
    * final Data-In with status; Data-In bytes land in {@code data}. NOP-Ins are answered.
    */
   In scsiRead(int lun, byte[] cdb, byte[] data) throws IOException {
-    byte[] bhs = new byte[48];
-    bhs[0] = 0x01;
-    bhs[1] = (byte) (0x80 | 0x40 | 1);
-    bhs[9] = (byte) lun;
-    int tag = itt++;
-    ByteBuffer.wrap(bhs).putInt(16, tag).putInt(20, data.length).putInt(24, cmdSn++)
-        .putInt(28, expStatSn);
-    System.arraycopy(cdb, 0, bhs, 32, cdb.length);
+    byte[] bhs = command(0x40, lun, cdb, data.length);
+    int tag = ByteBuffer.wrap(bhs).getInt(16);
     send(bhs, null);
     while (true) {
       In r = read();
@@ -174,14 +168,8 @@ final class LoopbackInitiator implements AutoCloseable {
     if (data.length > 65536) {
       throw new IllegalArgumentException("more than FirstBurstLength");
     }
-    byte[] bhs = new byte[48];
-    bhs[0] = 0x01;
-    bhs[1] = (byte) (0x80 | 0x20 | 1);
-    bhs[9] = (byte) lun;
-    int tag = itt++;
-    ByteBuffer.wrap(bhs).putInt(16, tag).putInt(20, data.length).putInt(24, cmdSn++)
-        .putInt(28, expStatSn);
-    System.arraycopy(cdb, 0, bhs, 32, cdb.length);
+    byte[] bhs = command(0x20, lun, cdb, data.length);
+    int tag = ByteBuffer.wrap(bhs).getInt(16);
     send(bhs, data);
     while (true) {
       In r = read();
@@ -190,6 +178,18 @@ final class LoopbackInitiator implements AutoCloseable {
         return r;
       }
     }
+  }
+
+  /** The BHS of a SCSI Command: F=1, {@code direction} (R 0x40 or W 0x20), SIMPLE, the next tag and CmdSN. */
+  private byte[] command(int direction, int lun, byte[] cdb, int expectedLength) {
+    byte[] bhs = new byte[48];
+    bhs[0] = 0x01;
+    bhs[1] = (byte) (0x80 | direction | 1);
+    bhs[9] = (byte) lun;
+    ByteBuffer.wrap(bhs).putInt(16, itt++).putInt(20, expectedLength).putInt(24, cmdSn++)
+        .putInt(28, expStatSn);
+    System.arraycopy(cdb, 0, bhs, 32, cdb.length);
+    return bhs;
   }
 
   /** Logout (close the session); returns the Logout Response. */
