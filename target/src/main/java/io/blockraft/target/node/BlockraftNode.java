@@ -113,6 +113,8 @@ public final class BlockraftNode implements AutoCloseable {
       }
       if (!config.clustered()) {
         powerOn(targets);
+      } else {
+        nodeStarted(targets, config.nodeId());
       }
       List<String> addresses = new java.util.ArrayList<>();
       addresses.add(config.portalHost() + ":" + config.portalPort() + "," + config.nodeId());
@@ -147,6 +149,23 @@ public final class BlockraftNode implements AutoCloseable {
       closeReplication(replication);
       shutdown(io, store);
       throw e;
+    }
+  }
+
+  /**
+   * A cluster node's start: the SPC-2 reservation of a nexus this node lost when it stopped is
+   * released once its replicas have caught up ({@link
+   * io.blockraft.target.scsi.pr.Reservations#nodeStarted}); in the background, the portal does
+   * not wait for it.
+   */
+  private static void nodeStarted(Map<String, ScsiTarget> targets, int nodeId) {
+    Set<LogicalUnit> seen = new java.util.HashSet<>();
+    for (ScsiTarget t : targets.values()) {
+      for (LogicalUnit lu : t.luns().values()) {
+        if (seen.add(lu)) {
+          lu.reservations().nodeStarted(nodeId);
+        }
+      }
     }
   }
 

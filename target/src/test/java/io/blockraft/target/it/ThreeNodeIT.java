@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       more written through a survivor; the killed node restarted; all 48 MiB read back through
  *       it;
  *   <li>reservations: a persistent reservation taken or released through one node fences, or
- *       stops fencing, writes through another at once.
+ *       stops fencing, writes through another at once; an SPC-2 reservation held through a node
+ *       killed with SIGKILL is released when that node restarts.
  * </ul>
  */
 class ThreeNodeIT {
@@ -196,6 +197,37 @@ class ThreeNodeIT {
     NodeProcess follower = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
     fence(leader, follower, 1);
     fence(follower, leader, 2);
+    spc2ReservationLostInACrash(follower, leader);
+  }
+
+  /**
+   * A RESERVE(6) through {@code crashing}, which is then killed with SIGKILL (no nexus loss is
+   * ever sent): while it is down the reservation still fences the other initiator's writes
+   * through {@code other}; once it restarts it releases the reservation of the nexus it lost
+   * (Reservations.nodeStarted) and those writes succeed again.
+   */
+  private static void spc2ReservationLostInACrash(NodeProcess crashing, NodeProcess other) throws Exception {
+    LoopbackInitiator a = new LoopbackInitiator(crashing.portalHost(), crashing.portalPort(), 3,
+        "iqn.2026-11.io.blockraft.test:spc2-a");
+    try (LoopbackInitiator b = new LoopbackInitiator(other.portalHost(), other.portalPort(), 3,
+        "iqn.2026-11.io.blockraft.test:spc2-b")) {
+      assertThat(a.login(IQN)).isTrue();
+      assertThat(b.login(IQN)).isTrue();
+      for (LoopbackInitiator i : List.of(a, b)) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> status(i.scsiRead(0, new byte[6], new byte[0])) == 0);
+      }
+      assertThat(status(a.scsiRead(0, new byte[] {0x16, 0, 0, 0, 0, 0}, new byte[0]))).as("A: RESERVE(6)").isZero();
+      byte[] block = new byte[512];
+      assertThat(status(b.scsiWrite(0, write10(7), block))).as("B writes while A holds it")
+          .isEqualTo(RESERVATION_CONFLICT);
+      crashing.kill9();
+      a.close();
+      assertThat(status(b.scsiWrite(0, write10(7), block))).as("B writes while A's node is down")
+          .isEqualTo(RESERVATION_CONFLICT);
+      crashing.restart();
+      await("B's write through " + other + " once " + crashing + " is back").atMost(Duration.ofMinutes(2))
+          .pollInterval(Duration.ofMillis(500)).until(() -> status(b.scsiWrite(0, write10(7), block)) == 0);
+    }
   }
 
   private static final int RESERVATION_CONFLICT = 0x18;

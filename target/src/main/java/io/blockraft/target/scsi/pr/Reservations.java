@@ -210,15 +210,54 @@ public final class Reservations {
   public CompletableFuture<Void> nexusLost(ItNexus nexus) {
     knownNexuses.remove(nexus);
     if (reserving.remove(nexus) || nexus.equals(current.get().spc2Holder())) {
-      PrOp op = new PrOp(Kind.NEXUS_LOST, nexus, null);
-      return everywhere(submit(op).handle((o, e) -> {
-        if (e != null) {
-          log.warn("volume {}: {} not applied: {}", lu.volume().name(), op, e.toString());
-        }
-        return null;
-      }));
+      return nexusLostAt(nexus);
     }
     return CompletableFuture.completedFuture(null);
+  }
+
+  private CompletableFuture<Void> nexusLostAt(ItNexus nexus) {
+    PrOp op = new PrOp(Kind.NEXUS_LOST, nexus, null);
+    return everywhere(submit(op).handle((o, e) -> {
+      if (e != null) {
+        log.warn("volume {}: {} not applied: {}", lu.volume().name(), op, e.toString());
+      }
+      return null;
+    }));
+  }
+
+  /**
+   * This node of a cluster has (re)started: the I_T nexuses of its target port were lost when it
+   * stopped, and a crash sends no nexus loss, so an SPC-2 reservation held through one of them
+   * would outlive it on every node (SPC-2 7.21: released on I_T nexus loss). Once this replica has
+   * caught up (one linearizable read, retried while the volume is not ready yet), releases it,
+   * unless that nexus has logged in here again meanwhile. Persistent reservations are untouched:
+   * a node restart is not the LU's power loss (class comment). Completes (never exceptionally)
+   * when done or given up.
+   *
+   * @param nodeId this node's id: the target port group of its nexuses ({@link ItNexus#targetPortGroup})
+   */
+  public CompletableFuture<Void> nodeStarted(int nodeId) {
+    return caughtUp(System.nanoTime() + CATCH_UP_NANOS).thenCompose(ok -> {
+      ItNexus holder = current.get().spc2Holder();
+      if (!ok || holder == null || holder.targetPortGroup() != nodeId || knownNexuses.contains(holder)) {
+        return CompletableFuture.completedFuture(null);
+      }
+      log.info("volume {}: releasing the SPC-2 reservation of {}, lost when node {} stopped",
+          lu.volume().name(), holder, nodeId);
+      return nexusLostAt(holder);
+    });
+  }
+
+  private static final long CATCH_UP_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+  private static final java.util.concurrent.Executor CATCH_UP_RETRY =
+      CompletableFuture.delayedExecutor(500, java.util.concurrent.TimeUnit.MILLISECONDS);
+
+  /** True once one linearizable read of this LU's volume succeeded; false at {@code deadline}. */
+  private CompletableFuture<Boolean> caughtUp(long deadline) {
+    java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(lu.volume().logicalBlockSize());
+    return lu.volume().read(0, 1, one).handle((v, e) -> e == null).thenCompose(ok -> ok || System.nanoTime() > deadline
+        ? CompletableFuture.completedFuture(ok)
+        : CompletableFuture.supplyAsync(() -> null, CATCH_UP_RETRY).thenCompose(x -> caughtUp(deadline)));
   }
 
   /**
