@@ -19,6 +19,11 @@
 #   shown). Under the table: node exits (a JVM crash leaves hs_err_pid*.log in the work directory),
 #   leader moves, and how many WARN/ERROR lines each node logged.
 #
+# --sync-anchor: also runs a second tgtd (port 3298) whose backing file is opened O_SYNC
+#   (tgtadm --bsoflags sync): a durable single-node reference, since the usual tgtd acknowledges
+#   writes from the page cache while blockraft acknowledges them on a majority's disks. The table
+#   adds its figures and blockraft's ratio to them (columns "tgtd O_SYNC" and "vs sync").
+#
 # BENCH_KEEP=1 keeps the work directory (node logs, data, raw results) and prints where it is; it is
 # also kept when a node exited during the run.
 # Needs: apt-get install -y tgt libiscsi-bin qemu-utils qemu-block-extra bc
@@ -30,6 +35,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --nodes) nodes=$2; shift 2;;
     --nodes=*) nodes=${1#--nodes=}; shift;;
+    --sync-anchor) sync_anchor=1; shift;;
     *) break;;
   esac
 done
@@ -43,6 +49,7 @@ cleanup() {
   [ -n "${sampler_pid:-}" ] && kill "$sampler_pid" 2>/dev/null || true
   [ -n "${br_pid:-}" ] && kill "$br_pid" 2>/dev/null && wait "$br_pid" 2>/dev/null || true
   bash "$tools/tgt-anchor.sh" stop "$tgt_port" >/dev/null 2>&1 || true
+  [ -n "${sync_anchor:-}" ] && sync_tgt stop || true
   if [ "${BENCH_KEEP:-0}" = 1 ] || grep -qs "exited with status" "$work/cluster.log"; then
     echo "work directory kept: $work" >&2
   else rm -rf "$work"; fi
@@ -52,6 +59,29 @@ trap cleanup EXIT
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 load_start=$(load)
 tgt_url=$(bash "$tools/tgt-anchor.sh" start "$tgt_port" 1G)
+
+# tgtd with an O_SYNC backing file, as tgt-anchor.sh starts its own but for --bsoflags sync
+tgs_port=3298
+sync_tgt() { # start|stop
+  local dir=$work/tgt-sync iqn_s=iqn.2010-12.org.example:sync
+  case $1 in
+    start)
+      mkdir -p "$dir"; truncate -s 1G "$dir/lun.img"
+      setsid tgtd -f -C "$tgs_port" --iscsi portal=127.0.0.1:"$tgs_port" >"$dir/tgtd.log" 2>&1 </dev/null &
+      echo $! >"$dir/pid"
+      for _ in $(seq 50); do tgtadm -C "$tgs_port" --lld iscsi --op show --mode system >/dev/null 2>&1 && break; sleep 0.1; done
+      tgtadm -C "$tgs_port" --lld iscsi --op new --mode target --tid 1 -T "$iqn_s"
+      tgtadm -C "$tgs_port" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$dir/lun.img" --bsoflags sync
+      tgtadm -C "$tgs_port" --lld iscsi --op bind --mode target --tid 1 -I ALL
+      echo "iscsi://127.0.0.1:$tgs_port/$iqn_s/1";;
+    stop)
+      [ -f "$dir/pid" ] || return 0
+      tgtadm -C "$tgs_port" --lld iscsi --op delete --force --mode target --tid 1 >/dev/null 2>&1 || true
+      tgtadm -C "$tgs_port" --op delete --mode system >/dev/null 2>&1 || true
+      sleep 0.5; kill "$(cat "$dir/pid")" 2>/dev/null || true; rm -f "$dir/pid";;
+  esac
+}
+[ -n "${sync_anchor:-}" ] && tgs_url=$(sync_tgt start)
 
 if [ "$nodes" = 1 ]; then
   "$here/bin/blockraft" local-cluster --nodes 1 --base-port "$br_port" --data "$work/data" >"$work/node.log" 2>&1 &
@@ -106,7 +136,9 @@ else
   whos="tgt br brf"
 fi
 
+[ -n "${sync_anchor:-}" ] && whos="tgt tgs ${whos#tgt }"
 echo "tgtd:      $tgt_url" >&2
+[ -n "${tgs_url:-}" ] && echo "tgtd sync: $tgs_url (O_SYNC backing file)" >&2
 echo "blockraft: $br_url" >&2
 [ -n "${brf_url:-}" ] && echo "follower:  $brf_url (reads only)" >&2
 echo "load average at start: $load_start" >&2
@@ -115,6 +147,7 @@ echo "load average at start: $load_start" >&2
 url_of() { # who -> url
   case $1 in
     tgt) echo "$tgt_url";;
+    tgs) echo "$tgs_url";;
     br) local u prev; u=$(leader_url); prev=$(cat "$work/leader" 2>/dev/null || echo "$br_url")
         if [ "$u" != "$prev" ]; then
           echo "NOTE: lun0 leader moved: was $prev, now $u" >&2
@@ -145,7 +178,7 @@ follower_reads() { # url
 }
 
 # one discarded pass on each: the JVM compiles its hot paths, both LUNs get allocated alike
-for who in tgt br; do bash "$tools/bench.sh" "$(url_of $who)" "$scale" >/dev/null 2>&1 || true; done
+for who in tgt ${sync_anchor:+tgs} br; do bash "$tools/bench.sh" "$(url_of $who)" "$scale" >/dev/null 2>&1 || true; done
 [ "$nodes" = 3 ] && { follower_reads "$(url_of brf)"; : >"$work/results"; }
 for r in $(seq "$rounds"); do
   for who in $whos; do
@@ -226,21 +259,29 @@ med = lambda d, who: statistics.median(d[who]) if d.get(who) else None
 aims = {"w4k_qd32": 0.5, "data_w4k_qd32": 0.5, "r4k_qd32": 1.0, "data_r4k_qd32": 1.0}
 def ratio(b, t): return f"{b/t:.2f}x" if b is not None and t else "n/a"
 def fmt(v): return f"{v:.0f}" if v is not None else "-"
+sync = any("tgs" in d for d in rows.values())
+sh = " tgtd O_SYNC | vs sync |" if sync else ""
+sa = "---:|---:|" if sync else ""
+def sync_cells(d, b, inverse=False):
+    if not sync: return ""
+    s = med(d, "tgs")
+    if inverse: s = 1e6 / s if s else None
+    return f" {fmt(s)} | {ratio(b, s)} |"
 if not three:
-    print("| workload | unit | tgtd | blockraft | ratio |")
-    print("|---|---|---:|---:|---:|")
+    print("| workload | unit | tgtd | blockraft | ratio |" + sh)
+    print("|---|---|---:|---:|---:|" + sa)
 else:
-    print("| workload | unit | tgtd | blockraft (leader) | ratio | blockraft (follower) | ratio | aim (leader) |")
-    print("|---|---|---:|---:|---:|---:|---:|---|")
+    print("| workload | unit | tgtd | blockraft (leader) | ratio | blockraft (follower) | ratio | aim (leader) |" + sh)
+    print("|---|---|---:|---:|---:|---:|---:|---|" + sa)
 for k, d in rows.items():
     t, b, f = med(d, "tgt"), med(d, "br"), med(d, "brf")
     if not three:
-        print(f"| {k} | {units(k)} | {fmt(t)} | {fmt(b)} | {ratio(b, t)} |")
+        print(f"| {k} | {units(k)} | {fmt(t)} | {fmt(b)} | {ratio(b, t)} |" + sync_cells(d, b))
         continue
     aim = ""
     if k in aims and b is not None and t:
         aim = f">= {aims[k]}x: " + ("met" if b / t >= aims[k] else "**missed**")
-    print(f"| {k} | {units(k)} | {fmt(t)} | {fmt(b)} | {ratio(b, t)} | {fmt(f)} | {ratio(f, t)} | {aim} |")
+    print(f"| {k} | {units(k)} | {fmt(t)} | {fmt(b)} | {ratio(b, t)} | {fmt(f)} | {ratio(f, t)} | {aim} |" + sync_cells(d, b))
 if three:
     # QD1 latency = 1 / median IOPS at queue depth 1; ratio = blockraft latency / tgtd latency
     for k in ("w4k_qd1", "r4k_qd1"):
@@ -251,7 +292,8 @@ if three:
         aim = ""
         if k == "w4k_qd1" and lt and lb:
             aim = "<= 3x: " + ("met" if lb / lt <= 3 else "**missed**")
-        print(f"| {k} latency (1/IOPS) | µs | {fmt(lt)} | {fmt(lb)} | {ratio(lb, lt)} | {fmt(lf)} | {ratio(lf, lt)} | {aim} |")
+        print(f"| {k} latency (1/IOPS) | µs | {fmt(lt)} | {fmt(lb)} | {ratio(lb, lt)} | {fmt(lf)} | {ratio(lf, lt)} | {aim} |"
+              + sync_cells(d, lb, inverse=True))
 print(f"\n{rss_line}")
 print(f"load average (1/5/15 min): {load_start} at start, {load_end} at the end")
 PY
