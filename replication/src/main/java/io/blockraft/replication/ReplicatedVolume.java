@@ -72,6 +72,14 @@ public interface ReplicatedVolume {
   }
 
   /**
+   * Registers {@code listener} to hear, on the node that currently leads the volume, the node id
+   * of a replica that has not answered it for a while (Ratis's follower slowness, see
+   * RatisSettings): repeatedly, for as long as it stays silent. Called on a Ratis thread: the
+   * listener must not block. A single copy never calls it.
+   */
+  default void onReplicaUnresponsive(java.util.function.IntConsumer listener) {}
+
+  /**
    * Watches {@code key}: {@code listener} hears of every transform of the key applied on this
    * node from now on, in log order. Returns the key's value at the moment of registration (null
    * when absent), so nothing applied is missed or seen twice. A key may have several listeners

@@ -52,6 +52,11 @@ import org.apache.ratis.util.TimeDuration;
  *       after each send before the next, and at queue depth 1 every write waits behind the previous
  *       commit's metadata entry. In-process 3-node probe, 4 KiB writes at QD1 through the leader:
  *       5.4 ms with the default, 3.5 ms with 0 (noisy 2-core machine).
+ *   <li><b>Follower slowness after 10 s</b> (default 60 s): the leader then tells the state
+ *       machine, and the SCSI layer treats the I_T nexuses of that node's target port as lost
+ *       (an SPC-2 reservation held through a node that crashed is released, as SPC-2 does on
+ *       nexus loss, instead of fencing every other initiator until a reset). Ratis uses the
+ *       setting for nothing else.
  *   <li><b>Snapshots purge the log up to the snapshot</b>; a replica that is further behind gets
  *       the snapshot (a RocksDB checkpoint) instead of the log.
  * </ul>
@@ -62,6 +67,8 @@ public final class RatisSettings {
 
   public static final TimeDuration ELECTION_MIN = TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS);
   public static final TimeDuration ELECTION_MAX = TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS);
+  /** A follower silent this long is reported to the state machine (see the class comment). */
+  public static final TimeDuration REPLICA_UNRESPONSIVE = TimeDuration.valueOf(10, TimeUnit.SECONDS);
 
   /** Server properties for a node whose Raft storage is {@code storageDir}, listening on {@code port}. */
   public static RaftProperties server(Path storageDir, String host, int port) {
@@ -83,6 +90,7 @@ public final class RatisSettings {
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(8 * 1024 * 1024 + 64 * 1024));
     RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Rpc.setSlownessTimeout(p, REPLICA_UNRESPONSIVE);
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("8MB"));
     RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf("4MB"));
     RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);

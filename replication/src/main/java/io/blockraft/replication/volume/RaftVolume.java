@@ -394,6 +394,11 @@ public final class RaftVolume implements ReplicatedVolume {
             .thenCompose(v -> appliedAt(probe, peer, index, deadline)));
   }
 
+  @Override
+  public void onReplicaUnresponsive(java.util.function.IntConsumer listener) {
+    sm.onReplicaUnresponsive(listener);
+  }
+
   private static final Executor APPLIED_RETRY_DELAY =
       CompletableFuture.delayedExecutor(5, java.util.concurrent.TimeUnit.MILLISECONDS);
 

@@ -491,6 +491,37 @@ public final class VolumeStateMachine extends BaseStateMachine {
     return awaitApplied(minIndex).thenApply(v -> Message.EMPTY);
   }
 
+  private final java.util.List<java.util.function.IntConsumer> unresponsive =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  void onReplicaUnresponsive(java.util.function.IntConsumer listener) {
+    unresponsive.add(listener);
+  }
+
+  /**
+   * On the leader, for a follower that has not answered within Ratis's slowness timeout (called
+   * again at each check while it stays silent): its node id (peer ids are "n" + node id) goes to
+   * the listeners.
+   */
+  @Override
+  public void notifyFollowerSlowness(org.apache.ratis.proto.RaftProtos.RoleInfoProto leaderInfo,
+      org.apache.ratis.protocol.RaftPeer slowFollower) {
+    String id = slowFollower.getId().toString();
+    int node;
+    try {
+      node = Integer.parseInt(id.substring(1));
+    } catch (RuntimeException e) {
+      return;
+    }
+    for (java.util.function.IntConsumer l : unresponsive) {
+      try {
+        l.accept(node);
+      } catch (RuntimeException e) {
+        log.warn("volume {}: a listener for unresponsive replicas failed: {}", spec.name(), e.toString());
+      }
+    }
+  }
+
   /** The index of the last entry applied here. */
   long lastApplied() {
     return applied;

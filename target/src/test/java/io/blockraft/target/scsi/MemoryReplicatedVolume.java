@@ -48,6 +48,19 @@ public final class MemoryReplicatedVolume implements ReplicatedVolume {
     return b.array();
   }
 
+  private final java.util.List<java.util.function.IntConsumer> unresponsive =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  @Override
+  public void onReplicaUnresponsive(java.util.function.IntConsumer listener) {
+    unresponsive.add(listener);
+  }
+
+  /** As the volume's leader would: node {@code nodeId} has not answered for a while. */
+  public void reportUnresponsive(int nodeId) {
+    unresponsive.forEach(l -> l.accept(nodeId));
+  }
+
   public void setReady(boolean ready) {
     this.ready = ready;
   }

@@ -73,6 +73,7 @@ public final class Reservations {
     ReplicatedVolume v = lu.volume();
     ReservationState first = initial(v.name(), v.watchMeta(PrTransform.KEY, this::applied));
     current.compareAndSet(null, first); // unless an operation was applied meanwhile
+    v.onReplicaUnresponsive(this::replicaUnresponsive);
   }
 
   private static ReservationState initial(String volume, byte[] value) {
@@ -223,6 +224,29 @@ public final class Reservations {
       }
       return null;
     }));
+  }
+
+  /** The SPC-2 holder whose release for an unresponsive node is under way (one at a time). */
+  private final AtomicReference<ItNexus> releasingForSilence = new AtomicReference<>();
+
+  /**
+   * On the volume's leader: node {@code nodeId} has not answered for a while (crashed, hung or cut
+   * off). Its I_T nexuses are as good as lost (their commands cannot be served), so an SPC-2
+   * reservation held through one of them is released, as on nexus loss (SPC-2 7.21), instead of
+   * fencing every other initiator until a reset. Persistent reservations stay (they survive
+   * nexus loss). Called repeatedly while the node stays silent: at most one release is in flight.
+   */
+  void replicaUnresponsive(int nodeId) {
+    ItNexus holder = current.get().spc2Holder();
+    if (holder == null || holder.targetPortGroup() != nodeId || !releasingForSilence.compareAndSet(null, holder)) {
+      return;
+    }
+    // off the caller's thread (a Ratis log appender): submitting may block for a moment
+    CompletableFuture.runAsync(() -> {
+      log.info("volume {}: releasing the SPC-2 reservation of {}: node {} does not answer",
+          lu.volume().name(), holder, nodeId);
+      nexusLostAt(holder).whenComplete((v, e) -> releasingForSilence.set(null));
+    });
   }
 
   /**

@@ -208,4 +208,44 @@ class ReservationsReplicationTest {
     good(prA.testUnitReady(a));
     good(prB.testUnitReady(b));
   }
+
+  /**
+   * An SPC-2 reservation held through node B, which then stops answering: the leader (node A
+   * here) hears that node B is unresponsive and releases it, as on nexus loss; a report about
+   * another node, or a repeated one, changes nothing more.
+   */
+  @Test
+  void spc2HolderOnAnUnresponsiveNode_isReleased() {
+    good(prB.reserve6(b));
+    conflict(prA.write10(a));
+    replicaA.reportUnresponsive(NODE_A); // not the holder's node
+    assertThat(nodeA.lu().reservations().spc2Holder()).isEqualTo(b);
+    replicaA.reportUnresponsive(NODE_B);
+    replicaA.reportUnresponsive(NODE_B);
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> nodeA.lu().reservations().spc2Holder() == null);
+    assertSameStateOnBothNodes();
+    good(prA.write10(a));
+  }
+
+  /**
+   * Node B restarts (a new LU over its replica, no nexus logged in yet) after a crash lost the
+   * nexus that held the SPC-2 reservation: once caught up it releases it. A nexus that logged in
+   * again keeps it.
+   */
+  @Test
+  void spc2HolderLostWhenItsNodeCrashed_isReleasedWhenTheNodeStarts() throws Exception {
+    good(prB.reserve6(b));
+    ScsiHarness stillKnown = nodeB; // b is known here: nodeStarted leaves it alone
+    stillKnown.lu().reservations().nodeStarted(NODE_B).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(nodeA.lu().reservations().spc2Holder()).isEqualTo(b);
+
+    ScsiHarness restarted = ScsiHarness.create(replicaB, NODE_B);
+    restarted.lu().reservations().nodeStarted(NODE_A).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(nodeA.lu().reservations().spc2Holder()).as("another node's start").isEqualTo(b);
+    restarted.lu().reservations().nodeStarted(NODE_B).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(nodeA.lu().reservations().spc2Holder()).isNull();
+    assertThat(restarted.lu().reservations().spc2Holder()).isNull();
+    good(prA.write10(a));
+  }
 }
