@@ -16,8 +16,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
@@ -92,12 +90,10 @@ public final class VolumeStateMachine extends BaseStateMachine {
   private DataLog dataLog;
   /** Entries up to this index are already in the store (replay skips them). */
   private long storedIndex;
-  private volatile long applied;
+  private final AppliedIndex applied;
   /** Index of the last volume op (not Ratis metadata or configuration) applied here. */
   private volatile long lastOpIndex = -1;
   private volatile boolean serving;
-  private volatile boolean closed;
-  private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
   private final io.blockraft.replication.MetaListeners listeners = new io.blockraft.replication.MetaListeners();
   /** Payload bytes applied since the last snapshot (drives snapshots by size). */
   private long bytesSinceSnapshot;
@@ -112,6 +108,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
   public VolumeStateMachine(VolumeSpec spec, Path home, MetaTransforms transforms, RocksConfig rocks,
       long snapshotBytes) {
     this.spec = spec;
+    this.applied = new AppliedIndex(spec.name());
     this.home = home;
     this.transforms = transforms;
     this.rocks = rocks.withWal(false);
@@ -152,7 +149,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
     SnapshotInfo s = snapshots.getLatestSnapshot();
     TermIndex start = s != null ? s.getTermIndex() : TermIndex.valueOf(0, -1);
     setLastAppliedTermIndex(start);
-    applied = start.getIndex();
+    applied.start(start.getIndex());
     serving = true;
     log.info("volume {} (group {}): opened, stored index {}, snapshot {}", spec.name(), groupId,
         storedIndex, s == null ? "none" : s.getTermIndex());
@@ -211,7 +208,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
       setLastAppliedTermIndex(s.getTermIndex());
       dataLog.truncate(s.getIndex() + 1);
       dataLog.purge(s.getIndex());
-      advance(s.getIndex());
+      applied.advance(s.getIndex());
     }
     if (getLifeCycleState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
@@ -224,7 +221,6 @@ public final class VolumeStateMachine extends BaseStateMachine {
   @Override
   public void close() throws IOException {
     serving = false;
-    closed = true;
     storeLock.writeLock().lock();
     try {
       if (store != null) {
@@ -238,9 +234,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
     if (dataLog != null) {
       dataLog.close();
     }
-    VolumeUnavailableException closed = new VolumeUnavailableException("volume " + spec.name() + " closed");
-    waiters.values().forEach(f -> f.completeExceptionally(closed));
-    waiters.clear();
+    applied.close();
     super.close();
   }
 
@@ -361,7 +355,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
   @Override
   public void notifyTermIndexUpdated(long term, long index) {
     super.notifyTermIndexUpdated(term, index);
-    advance(index);
+    applied.advance(index);
   }
 
   @Override
@@ -376,7 +370,7 @@ public final class VolumeStateMachine extends BaseStateMachine {
     }
     lastOpIndex = index;
     updateLastAppliedTermIndex(entry.getTerm(), index);
-    advance(index);
+    applied.advance(index);
     if (bytesSinceSnapshot >= snapshotBytes && !snapshotAsked) {
       snapshotAsked = true; // cleared when the request is done, taken or not
       snapshotRequest.run();
@@ -524,36 +518,12 @@ public final class VolumeStateMachine extends BaseStateMachine {
 
   /** The index of the last entry applied here. */
   long lastApplied() {
-    return applied;
+    return applied.get();
   }
 
   /** Completes once this replica has applied {@code index}. */
   CompletableFuture<Void> awaitApplied(long index) {
-    if (applied >= index) {
-      return CompletableFuture.completedFuture(null);
-    }
-    CompletableFuture<Void> f = waiters.computeIfAbsent(index, i -> new CompletableFuture<>());
-    if (applied >= index) {
-      waiters.remove(index, f);
-      f.complete(null);
-    } else if (closed) { // close() may have swept the waiters before this one was added
-      waiters.remove(index, f);
-      f.completeExceptionally(new VolumeUnavailableException("volume " + spec.name() + " closed"));
-    }
-    return f;
-  }
-
-  private void advance(long index) {
-    if (index > applied) {
-      applied = index;
-    }
-    ConcurrentNavigableMap<Long, CompletableFuture<Void>> done = waiters.headMap(applied, true);
-    while (!done.isEmpty()) {
-      Map.Entry<Long, CompletableFuture<Void>> e = done.pollFirstEntry();
-      if (e != null) {
-        e.getValue().complete(null);
-      }
-    }
+    return applied.await(index);
   }
 
   boolean serving() {
