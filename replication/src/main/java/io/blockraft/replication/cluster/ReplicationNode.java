@@ -415,8 +415,8 @@ public final class ReplicationNode implements AutoCloseable {
       closeQuietly(c);
     }
     try {
-      deleteTree(home(g));
-    } catch (IOException e) {
+      VolumeStateMachine.deleteReplica(home(g));
+    } catch (java.io.UncheckedIOException e) {
       log.warn("node {}: removing {} failed: {}", options.self(), home(g), e.toString());
     }
     // forgotten last: once machine(name) is null the replica is gone from disk too
@@ -425,17 +425,6 @@ public final class ReplicationNode implements AutoCloseable {
     }
     machines.remove(g);
     log.info("node {}: replica of volume {} retired (group {} no longer counts this node)", options.self(), name, g);
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!java.nio.file.Files.exists(dir)) {
-      return;
-    }
-    try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(dir)) {
-      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        java.nio.file.Files.delete(p);
-      }
-    }
   }
 
   private void volumeReady(RaftGroupId g) {

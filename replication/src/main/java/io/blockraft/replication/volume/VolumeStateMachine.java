@@ -516,6 +516,11 @@ public final class VolumeStateMachine extends BaseStateMachine {
     }
   }
 
+  /** Deletes a replica's directory (its database and data log) once its group is gone here. */
+  public static void deleteReplica(Path home) {
+    VolumeSnapshots.deleteTree(home);
+  }
+
   /** The index of the last entry applied here. */
   long lastApplied() {
     return applied.get();

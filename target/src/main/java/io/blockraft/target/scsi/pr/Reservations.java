@@ -217,13 +217,7 @@ public final class Reservations {
   }
 
   private CompletableFuture<Void> nexusLostAt(ItNexus nexus) {
-    PrOp op = new PrOp(Kind.NEXUS_LOST, nexus, null);
-    return everywhere(submit(op).handle((o, e) -> {
-      if (e != null) {
-        log.warn("volume {}: {} not applied: {}", lu.volume().name(), op, e.toString());
-      }
-      return null;
-    }));
+    return everywhere(submitQuietly(new PrOp(Kind.NEXUS_LOST, nexus, null)));
   }
 
   /** The SPC-2 holder whose release for an unresponsive node is under way (one at a time). */
@@ -296,12 +290,7 @@ public final class Reservations {
   public CompletableFuture<Void> reset(ItNexus issuer, boolean targetReset) {
     resetsIssuedHere.merge(issuer, 1, Integer::sum);
     PrOp op = new PrOp(targetReset ? Kind.TARGET_RESET : Kind.RESET, issuer, null);
-    return everywhere(submit(op).handle((o, e) -> {
-      if (e != null) {
-        log.warn("volume {}: {} not applied: {}", lu.volume().name(), op, e.toString());
-      }
-      return null;
-    }));
+    return everywhere(submitQuietly(op));
   }
 
   /**
@@ -320,11 +309,13 @@ public final class Reservations {
     });
   }
 
-  private void inBackground(PrOp op) {
-    submit(op).whenComplete((o, e) -> {
+  /** As {@link #submit}, for changes nobody can be told of a failure of: logged, never failing. */
+  private CompletableFuture<Void> submitQuietly(PrOp op) {
+    return submit(op).handle((o, e) -> {
       if (e != null) {
         log.warn("volume {}: {} not applied: {}", lu.volume().name(), op, e.toString());
       }
+      return null;
     });
   }
 
