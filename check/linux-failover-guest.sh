@@ -15,6 +15,16 @@ check() {
   local name=$1; shift
   if "$@"; then echo "CHECK ok $name"; else echo "CHECK FAIL $name"; failures=$((failures + 1)); fi
 }
+# wait_for SECONDS COMMAND...: until COMMAND succeeds, at most SECONDS
+wait_for() {
+  local to=$1 t0=$EPOCHREALTIME; shift
+  until "$@"; do
+    sleep 0.2
+    awk -v a="$t0" -v b="$EPOCHREALTIME" -v t="$to" 'BEGIN{exit !(b-a>t)}' && return 1
+  done
+}
+path_failed() { multipathd show paths raw format "%t %T" | grep -qE 'failed|faulty'; }
+all_paths_up() { ! multipathd show paths raw format "%t %T" | grep -vqE '^active ready'; }
 secs() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.2f", b-a}'; }
 npaths=$(wc -w <<<"$IVM_PORTALS")
 
@@ -45,20 +55,14 @@ sleep 3
 ivm_post paths-up
 ivm_wait killed 300 || exit 103
 t0=$EPOCHREALTIME
-until multipathd show paths raw format "%t %T" | grep -qE 'failed|faulty'; do
-  sleep 0.2
-  awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{exit !(b-a>120)}' && break
-done
+wait_for 120 path_failed
 echo "FAILOVER kill-to-path-failed-seconds=$(secs "$t0") paths=$(paths)"
 ivm_post saw-failed
 ivm_wait restarted 300 || exit 104
 t0=$EPOCHREALTIME
-while multipathd show paths raw format "%t %T" | grep -vqE '^active ready'; do
-  sleep 0.2
-  awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{exit !(b-a>180)}' && break
-done
+wait_for 180 all_paths_up
 echo "FAILOVER restart-to-path-active-seconds=$(secs "$t0") paths=$(paths)"
-check all-paths-back bash -c "! multipathd show paths raw format '%t %T' | grep -vqE '^active ready'"
+check all-paths-back all_paths_up
 sleep 3
 touch /tmp/stop-io; wait "$iopid"; cp /tmp/io.log /out/io.log
 multipath -ll

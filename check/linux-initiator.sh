@@ -42,15 +42,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$here/bin/blockraft" local-cluster --nodes "$nodes" --base-port "$port" --data "$work/data" \
-  >"$work/cluster.log" 2>&1 &
-br_pid=$!
-for _ in $(seq 600); do
-  grep -q "Ctrl-C stops" "$work/cluster.log" && break
-  kill -0 "$br_pid" 2>/dev/null || { cat "$work/cluster.log"; echo "blockraft exited" >&2; exit 1; }
-  sleep 0.5
-done
-grep -q "Ctrl-C stops" "$work/cluster.log" || { cat "$work/cluster.log"; echo "blockraft did not come up" >&2; exit 1; }
+. "$here/check/cluster-lib.sh"
+start_cluster "$nodes" "$port" "$work"
 portals=()
 for k in $(seq "$nodes"); do portals+=(-p "127.0.0.$k:$port"); done
 echo "blockraft: $nodes node(s) on port $port; guest run in $work/vm"
