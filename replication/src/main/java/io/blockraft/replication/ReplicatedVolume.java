@@ -80,6 +80,17 @@ public interface ReplicatedVolume {
   default void onReplicaUnresponsive(java.util.function.IntConsumer listener) {}
 
   /**
+   * This volume with its data changes (write, compareAndWrite, unmap, writeZeroes) sent on behalf
+   * of {@code issuer}, opaque bytes the node's {@link WriteGuard} understands (the SCSI layer's
+   * I_T nexus). Where changes are replicated, the guard judges each one at its place in the log on
+   * every replica and a refused one fails with {@link WriteFencedException}, nothing changed.
+   * A single copy decides every command where it is checked already, and returns itself.
+   */
+  default ReplicatedVolume issuedBy(byte[] issuer) {
+    return this;
+  }
+
+  /**
    * Watches {@code key}: {@code listener} hears of every transform of the key applied on this
    * node from now on, in log order. Returns the key's value at the moment of registration (null
    * when absent), so nothing applied is missed or seen twice. A key may have several listeners

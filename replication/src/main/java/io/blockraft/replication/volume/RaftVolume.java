@@ -1,5 +1,6 @@
 package io.blockraft.replication.volume;
 
+import io.blockraft.replication.ForwardingVolume;
 import io.blockraft.replication.MetaListener;
 import io.blockraft.replication.ReplicatedVolume;
 import io.blockraft.replication.VolumeUnavailableException;
@@ -243,6 +244,10 @@ public final class RaftVolume implements ReplicatedVolume {
 
   @Override
   public CompletableFuture<Void> write(long lba, int count, ByteBuffer src) {
+    return write(lba, count, src, null);
+  }
+
+  private CompletableFuture<Void> write(long lba, int count, ByteBuffer src, byte[] issuer) {
     int bs = logicalBlockSize();
     int perEntry = MAX_ENTRY_PAYLOAD / bs;
     CompletableFuture<?>[] parts = new CompletableFuture<?>[(count + perEntry - 1) / perEntry];
@@ -252,7 +257,7 @@ public final class RaftVolume implements ReplicatedVolume {
       src.position(src.position() + n * bs);
       // copied: the leader's log cache keeps the entry after the command completes and the
       // caller's (pooled) buffer is reused, and resends to a lagging follower read it from there
-      parts[i] = writes.write(new VolumeOp.Write(lba + done, n), ByteString.copyFrom(payload))
+      parts[i] = writes.write(new VolumeOp.Write(lba + done, n, issuer), ByteString.copyFrom(payload))
           .thenAccept(RaftVolume::expectStatus);
       done += n;
     }
@@ -261,13 +266,18 @@ public final class RaftVolume implements ReplicatedVolume {
 
   @Override
   public CompletableFuture<Long> compareAndWrite(long lba, int count, ByteBuffer verify, ByteBuffer data) {
+    return compareAndWrite(lba, count, verify, data, null);
+  }
+
+  private CompletableFuture<Long> compareAndWrite(long lba, int count, ByteBuffer verify,
+      ByteBuffer data, byte[] issuer) {
     int bytes = count * logicalBlockSize();
     // copied, as for write: Ratis keeps the entry after the caller's buffers are released
     ByteString payload = ByteString.copyFrom(verify.slice(verify.position(), bytes))
         .concat(ByteString.copyFrom(data.slice(data.position(), bytes)));
     verify.position(verify.position() + bytes);
     data.position(data.position() + bytes);
-    return submit(new VolumeOp.CompareWrite(lba, count), payload, false).thenApply(r -> {
+    return submit(new VolumeOp.CompareWrite(lba, count, issuer), payload, false).thenApply(r -> {
       expectOk(r);
       return r.getLong(1);
     });
@@ -275,13 +285,57 @@ public final class RaftVolume implements ReplicatedVolume {
 
   @Override
   public CompletableFuture<Void> unmap(long lba, long count) {
-    return submit(new VolumeOp.Unmap(lba, count), ByteString.EMPTY, true).thenAccept(RaftVolume::expectOk);
+    return unmap(lba, count, null);
+  }
+
+  private CompletableFuture<Void> unmap(long lba, long count, byte[] issuer) {
+    return submit(new VolumeOp.Unmap(lba, count, issuer), ByteString.EMPTY, true)
+        .thenAccept(RaftVolume::expectOk);
   }
 
   @Override
   public CompletableFuture<Void> writeZeroes(long lba, long count) {
-    return submit(new VolumeOp.WriteZeroes(lba, count), ByteString.EMPTY, true)
+    return writeZeroes(lba, count, null);
+  }
+
+  private CompletableFuture<Void> writeZeroes(long lba, long count, byte[] issuer) {
+    return submit(new VolumeOp.WriteZeroes(lba, count, issuer), ByteString.EMPTY, true)
         .thenAccept(RaftVolume::expectOk);
+  }
+
+  /**
+   * This volume with WRITE, COMPARE AND WRITE, UNMAP and WRITE ZEROES sent on behalf of {@code
+   * issuer}: the node's write guard judges each at its place in the log, on every replica, and a
+   * refused one fails with {@link io.blockraft.replication.WriteFencedException}, nothing changed.
+   */
+  @Override
+  public ReplicatedVolume issuedBy(byte[] issuer) {
+    if (issuer == null) {
+      return this;
+    }
+    byte[] id = issuer.clone();
+    return new ForwardingVolume(this) {
+      @Override
+      public CompletableFuture<Void> write(long lba, int count, ByteBuffer src) {
+        return RaftVolume.this.write(lba, count, src, id);
+      }
+
+      @Override
+      public CompletableFuture<Long> compareAndWrite(long lba, int count, ByteBuffer verify,
+          ByteBuffer data) {
+        return RaftVolume.this.compareAndWrite(lba, count, verify, data, id);
+      }
+
+      @Override
+      public CompletableFuture<Void> unmap(long lba, long count) {
+        return RaftVolume.this.unmap(lba, count, id);
+      }
+
+      @Override
+      public CompletableFuture<Void> writeZeroes(long lba, long count) {
+        return RaftVolume.this.writeZeroes(lba, count, id);
+      }
+    };
   }
 
   @Override
@@ -334,6 +388,9 @@ public final class RaftVolume implements ReplicatedVolume {
   private static void expectStatus(byte status) {
     if (status == VolumeStateMachine.OUT_OF_RANGE) {
       throw new IllegalArgumentException("range beyond the end of the volume");
+    }
+    if (status == VolumeStateMachine.FENCED) {
+      throw new io.blockraft.replication.WriteFencedException("refused by a reservation at apply time");
     }
     if (status != VolumeStateMachine.OK) {
       throw new IllegalStateException("volume op rejected at apply time (status " + status + ")");

@@ -21,6 +21,12 @@ import java.util.List;
  *   TRANSFORM_META   'T' keyLen:2 key opLen:4 op
  * </pre>
  *
+ * <p>Issued ops: WRITE, WRITE_BATCH, COMPARE_WRITE, UNMAP and WRITE_ZEROES sent on behalf of
+ * an issuer (the SCSI layer's I_T nexus, opaque here) carry it, and the node's {@link
+ * io.blockraft.replication.WriteGuard} judges it at apply time. They use the lower-case type
+ * letter and append {@code issuerLen:2 issuer} (1..{@value #MAX_ISSUER_BYTES} bytes) to the fields
+ * above; in an issued batch ('b') every write carries its own ({@code issuerLen} 0: none).
+ *
  * <p>WRITE_BATCH is several independent WRITEs that were in flight together, sent as one entry
  * ({@link WriteBatcher}): each applies as its own WRITE would, in the listed order.
  *
@@ -46,12 +52,24 @@ public sealed interface VolumeOp {
   /** Most writes one WRITE_BATCH carries. */
   int MAX_BATCH_WRITES = 1024;
 
+  /** Largest issuer an op carries. */
+  int MAX_ISSUER_BYTES = 1024;
+
+  /** The issuer this op was sent on behalf of, or null. */
+  default byte[] issuer() {
+    return null;
+  }
+
   /** Bytes of payload this op expects for a volume with {@code blockSize}-byte blocks. */
   default long payloadBytes(int blockSize) {
     return 0;
   }
 
-  record Write(long lba, int count) implements VolumeOp {
+  record Write(long lba, int count, byte[] issuer) implements VolumeOp {
+    public Write(long lba, int count) {
+      this(lba, count, null);
+    }
+
     @Override
     public long payloadBytes(int blockSize) {
       return (long) count * blockSize;
@@ -78,16 +96,28 @@ public sealed interface VolumeOp {
     }
   }
 
-  record CompareWrite(long lba, int count) implements VolumeOp {
+  record CompareWrite(long lba, int count, byte[] issuer) implements VolumeOp {
+    public CompareWrite(long lba, int count) {
+      this(lba, count, null);
+    }
+
     @Override
     public long payloadBytes(int blockSize) {
       return 2L * count * blockSize;
     }
   }
 
-  record Unmap(long lba, long count) implements VolumeOp {}
+  record Unmap(long lba, long count, byte[] issuer) implements VolumeOp {
+    public Unmap(long lba, long count) {
+      this(lba, count, null);
+    }
+  }
 
-  record WriteZeroes(long lba, long count) implements VolumeOp {}
+  record WriteZeroes(long lba, long count, byte[] issuer) implements VolumeOp {
+    public WriteZeroes(long lba, long count) {
+      this(lba, count, null);
+    }
+  }
 
   record Resize(long blocks) implements VolumeOp {}
 
@@ -99,18 +129,27 @@ public sealed interface VolumeOp {
   static byte[] encode(VolumeOp op) {
     ByteBuffer b;
     if (op instanceof Write w) {
-      b = ByteBuffer.allocate(13).put(WRITE).putLong(w.lba()).putInt(w.count());
+      b = issued(WRITE, 12, w.issuer()).putLong(w.lba()).putInt(w.count());
     } else if (op instanceof WriteBatch wb) {
-      b = ByteBuffer.allocate(5 + 12 * wb.writes().size()).put(WRITE_BATCH).putInt(wb.writes().size());
+      boolean issued = wb.writes().stream().anyMatch(w -> w.issuer() != null);
+      int size = 5;
+      for (Write w : wb.writes()) {
+        size += 12 + (issued ? 2 + issuerLength(w.issuer()) : 0);
+      }
+      b = ByteBuffer.allocate(size).put(issued ? lower(WRITE_BATCH) : WRITE_BATCH)
+          .putInt(wb.writes().size());
       for (Write w : wb.writes()) {
         b.putLong(w.lba()).putInt(w.count());
+        if (issued) {
+          putIssuer(b, w.issuer());
+        }
       }
     } else if (op instanceof CompareWrite c) {
-      b = ByteBuffer.allocate(13).put(COMPARE_WRITE).putLong(c.lba()).putInt(c.count());
+      b = issued(COMPARE_WRITE, 12, c.issuer()).putLong(c.lba()).putInt(c.count());
     } else if (op instanceof Unmap u) {
-      b = ByteBuffer.allocate(17).put(UNMAP).putLong(u.lba()).putLong(u.count());
+      b = issued(UNMAP, 16, u.issuer()).putLong(u.lba()).putLong(u.count());
     } else if (op instanceof WriteZeroes z) {
-      b = ByteBuffer.allocate(17).put(WRITE_ZEROES).putLong(z.lba()).putLong(z.count());
+      b = issued(WRITE_ZEROES, 16, z.issuer()).putLong(z.lba()).putLong(z.count());
     } else if (op instanceof Resize r) {
       b = ByteBuffer.allocate(9).put(RESIZE).putLong(r.blocks());
     } else if (op instanceof PutMeta m) {
@@ -132,7 +171,54 @@ public sealed interface VolumeOp {
     } else {
       throw new IllegalArgumentException("unknown op " + op);
     }
+    if (op.issuer() != null && !(op instanceof WriteBatch)) {
+      putIssuer(b, op.issuer());
+    }
     return b.array();
+  }
+
+  private static byte lower(byte type) {
+    return (byte) Character.toLowerCase(type);
+  }
+
+  private static int issuerLength(byte[] issuer) {
+    if (issuer == null) {
+      return 0;
+    }
+    if (issuer.length == 0 || issuer.length > MAX_ISSUER_BYTES) {
+      throw new IllegalArgumentException("an issuer is 1.." + MAX_ISSUER_BYTES + " bytes, not "
+          + issuer.length);
+    }
+    return issuer.length;
+  }
+
+  /** A buffer for {@code type}'s fields ({@code fields} bytes) and its issuer, type written. */
+  private static ByteBuffer issued(byte type, int fields, byte[] issuer) {
+    if (issuer == null) {
+      return ByteBuffer.allocate(1 + fields).put(type);
+    }
+    return ByteBuffer.allocate(1 + fields + 2 + issuerLength(issuer)).put(lower(type));
+  }
+
+  private static void putIssuer(ByteBuffer b, byte[] issuer) {
+    b.putShort((short) issuerLength(issuer));
+    if (issuer != null) {
+      b.put(issuer);
+    }
+  }
+
+  /** An issuer field: null for length 0 when {@code optional}, else 1..MAX_ISSUER_BYTES. */
+  private static byte[] readIssuer(ByteBuffer h, boolean optional) {
+    int len = h.getShort() & 0xffff;
+    if (len == 0 && optional) {
+      return null;
+    }
+    if (len == 0 || len > MAX_ISSUER_BYTES || len > h.remaining()) {
+      throw new IllegalArgumentException("issuer length " + len + " out of range");
+    }
+    byte[] out = new byte[len];
+    h.get(out);
+    return out;
   }
 
   private static byte[] key(String key) {
@@ -154,20 +240,25 @@ public sealed interface VolumeOp {
       byte type = h.get();
       VolumeOp op = switch (type) {
         case WRITE -> new Write(h.getLong(), positive(h.getInt()));
-        case WRITE_BATCH -> {
+        case 'w' -> new Write(h.getLong(), positive(h.getInt()), readIssuer(h, false));
+        case WRITE_BATCH, 'b' -> {
+          boolean issued = type == 'b';
           int n = h.getInt();
-          if (n < 2 || n > MAX_BATCH_WRITES || (long) n * 12 > h.remaining()) {
+          if (n < 2 || n > MAX_BATCH_WRITES || (long) n * (issued ? 14 : 12) > h.remaining()) {
             throw new IllegalArgumentException("write batch of " + n + " writes out of range");
           }
           Write[] ws = new Write[n];
           for (int i = 0; i < n; i++) {
-            ws[i] = new Write(h.getLong(), positive(h.getInt()));
+            ws[i] = new Write(h.getLong(), positive(h.getInt()), issued ? readIssuer(h, true) : null);
           }
           yield new WriteBatch(List.of(ws));
         }
         case COMPARE_WRITE -> new CompareWrite(h.getLong(), positive(h.getInt()));
+        case 'c' -> new CompareWrite(h.getLong(), positive(h.getInt()), readIssuer(h, false));
         case UNMAP -> new Unmap(h.getLong(), nonNegative(h.getLong()));
+        case 'u' -> new Unmap(h.getLong(), nonNegative(h.getLong()), readIssuer(h, false));
         case WRITE_ZEROES -> new WriteZeroes(h.getLong(), nonNegative(h.getLong()));
+        case 'z' -> new WriteZeroes(h.getLong(), nonNegative(h.getLong()), readIssuer(h, false));
         case RESIZE -> new Resize(positive(h.getLong()));
         case PUT_META -> {
           String k = readKey(h);

@@ -67,6 +67,8 @@ public final class VolumeStateMachine extends BaseStateMachine {
   static final byte OK = 0;
   static final byte OUT_OF_RANGE = 1;
   static final byte INVALID = 2;
+  /** Refused by the node's write guard (a reservation): nothing changed. */
+  static final byte FENCED = 3;
 
   /**
    * Ratis rolls (and can only purge) log segments by the bytes of the entries it stores, which are
@@ -416,8 +418,9 @@ public final class VolumeStateMachine extends BaseStateMachine {
       }
       bytesSinceSnapshot += need;
     }
-    return OpApplier.apply(v, op, payload);
+    return OpApplier.apply(v, op, payload, OpApplier.fence(v, transforms.guard(), spec.name()));
   }
+
 
   private ByteBuffer payload(TransactionContext trx, StateMachineLogEntryProto sm, long index) {
     ByteString d = sm.getStateMachineEntry().getStateMachineData();

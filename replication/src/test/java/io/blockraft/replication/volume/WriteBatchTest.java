@@ -59,7 +59,7 @@ class WriteBatchTest {
       fill(payload, 0, 1024, (byte) 1);
       fill(payload, 1024, 1024, (byte) 2);
       fill(payload, 2048, 512, (byte) 3);
-      Message reply = OpApplier.apply(v, b, payload);
+      Message reply = OpApplier.apply(v, b, payload, null);
 
       byte[] r = reply.getContent().toByteArray();
       assertThat(r).containsExactly(VolumeStateMachine.OK, VolumeStateMachine.OK,

@@ -39,6 +39,17 @@ public final class LogicalUnit {
   }
 
   /**
+   * The volume as {@code nexus} changes it: its data changes carry the nexus, so that every
+   * replica judges them against the reservation state at their place in the log ({@link
+   * io.blockraft.target.scsi.pr.PrWriteGuard}). Commands that change data go through this.
+   */
+  public ReplicatedVolume volumeFor(ItNexus nexus) {
+    return views.computeIfAbsent(nexus, n -> volume.issuedBy(reservations.issuer(n)));
+  }
+
+  private final java.util.Map<ItNexus, ReplicatedVolume> views = new ConcurrentHashMap<>();
+
+  /**
    * Changes the capacity while the LU is served. Once the volume has its new size, every I_T
    * nexus gets CAPACITY DATA HAS CHANGED (SPC-4 5.11, SBC-4 4.6: the device server reports a
    * changed capacity with this unit attention), so initiators read the capacity again before

@@ -38,6 +38,11 @@ public final class CommandContext {
     return task.nexus();
   }
 
+  /** The addressed LU's volume as this command's nexus changes it ({@link LogicalUnit#volumeFor}). */
+  public io.blockraft.replication.ReplicatedVolume volume() {
+    return lu.volumeFor(task.nexus());
+  }
+
   /** The addressed logical unit; null only for commands registered with {@code noLu()} on an unknown LUN. */
   public LogicalUnit lu() {
     return lu;

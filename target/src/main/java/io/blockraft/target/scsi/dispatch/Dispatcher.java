@@ -1,6 +1,7 @@
 package io.blockraft.target.scsi.dispatch;
 
 import io.blockraft.replication.VolumeUnavailableException;
+import io.blockraft.replication.WriteFencedException;
 import io.blockraft.target.scsi.ItNexus;
 import io.blockraft.target.scsi.LogicalUnit;
 import io.blockraft.target.scsi.Lun;
@@ -131,7 +132,7 @@ public final class Dispatcher {
     if (t instanceof ScsiException se) {
       return ScsiResponse.checkCondition(se.toSense());
     }
-    if (t instanceof ReservationConflictException) {
+    if (t instanceof ReservationConflictException || t instanceof WriteFencedException) {
       return ScsiResponse.status(ScsiStatus.RESERVATION_CONFLICT);
     }
     if (t instanceof VolumeUnavailableException) {

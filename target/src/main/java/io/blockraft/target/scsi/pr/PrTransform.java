@@ -35,9 +35,12 @@ public final class PrTransform implements MetaTransform {
 
   private PrTransform() {}
 
-  /** Registers the transform under {@value #KEY}; the node calls this before volumes open. */
+  /**
+   * Registers the transform under {@value #KEY}, and {@link PrWriteGuard} as the node's write
+   * guard on the same key; the node calls this before volumes open.
+   */
   public static MetaTransforms register(MetaTransforms transforms) {
-    return transforms.register(KEY, new PrTransform());
+    return transforms.register(KEY, new PrTransform()).guardWrites(KEY, new PrWriteGuard());
   }
 
   /** The reservation state a stored value holds: absent or undecodable is the empty state. */

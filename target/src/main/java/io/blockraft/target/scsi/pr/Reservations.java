@@ -118,7 +118,21 @@ public final class Reservations {
   /** True when a command of class {@code cc} from {@code nexus} must get RESERVATION CONFLICT. */
   public boolean conflicts(ItNexus nexus, ConflictClass cc, byte[] cdb) {
     knownNexuses.add(nexus);
-    ReservationState snapshot = current.get();
+    return conflicts(current.get(), nexus, cc, cdb);
+  }
+
+  /**
+   * The bytes that name {@code nexus} as the issuer of a data change ({@link PrWriteGuard}),
+   * made once per nexus.
+   */
+  public byte[] issuer(ItNexus nexus) {
+    return issuers.computeIfAbsent(nexus, PrWriteGuard::issuer);
+  }
+
+  private final Map<ItNexus, byte[]> issuers = new ConcurrentHashMap<>();
+
+  /** The reservation tables: does {@code snapshot} refuse a command of class {@code cc}? */
+  static boolean conflicts(ReservationState snapshot, ItNexus nexus, ConflictClass cc, byte[] cdb) {
     ItNexus holder2 = snapshot.spc2Holder();
     if (holder2 != null) {
       int op = cdb[0] & 0xff;
@@ -168,8 +182,8 @@ public final class Reservations {
    * the new state there (a PREEMPT fences on every path), and a reset's unit attention is up on
    * every node. A replica whose node is down is given up at once, one cut off by the network
    * after {@link #SPREAD_MILLIS}.
-   * A command already in flight at another node when the change commits may still have been
-   * checked against the state before it (docs/replication.md, "Known limits").
+   * A data change already in flight at another node when the change commits was checked there
+   * against the state before it; it is judged again where it applies ({@link PrWriteGuard}).
    */
   private <T> CompletableFuture<T> everywhere(CompletableFuture<T> applied) {
     return applied.thenCompose(v -> lu.volume().awaitReplicas(SPREAD_MILLIS).thenApply(all -> {

@@ -108,7 +108,7 @@ final class CompareCommands {
     }
     return ctx.dataOut(len).thenCompose(buf -> SbcChecks.using(buf, b -> {
       int r = b.readerIndex();
-      return lu.volume().compareAndWrite(c.lba(), n, b.nioBuffer(r, n * bs), b.nioBuffer(r + n * bs, n * bs));
+      return ctx.volume().compareAndWrite(c.lba(), n, b.nioBuffer(r, n * bs), b.nioBuffer(r + n * bs, n * bs));
     })).thenCompose(result -> {
       if (result >= 0) {
         throw miscompare(result);
@@ -135,7 +135,7 @@ final class CompareCommands {
     CompletableFuture<Void> written = ctx.dataOut(len).thenCompose(out -> SbcChecks.using(out, o -> {
       ByteBuf work = ctx.alloc(2 * len);
       return SbcChecks.using(work,
-          w -> orLoop(lu.volume(), c.lba(), n, o.nioBuffer(o.readerIndex(), len), w, len));
+          w -> orLoop(ctx.volume(), c.lba(), n, o.nioBuffer(o.readerIndex(), len), w, len));
     }));
     return SbcChecks.durable(lu, c.fua(), written).thenApply(x -> SbcChecks.good(total));
   }

@@ -99,7 +99,7 @@ final class ReadWrite {
     int len = n * bs;
     boolean fua = c.fua() || isWriteAndVerify(c.opcode()); // verify means: on the medium
     CompletableFuture<Void> written = ctx.dataOut(len).thenCompose(buf -> SbcChecks.using(buf,
-        b -> lu.volume().write(c.lba(), n, b.nioBuffer(b.readerIndex(), len))));
+        b -> ctx.volume().write(c.lba(), n, b.nioBuffer(b.readerIndex(), len))));
     return SbcChecks.durable(lu, fua, written).thenApply(x -> SbcChecks.good(total));
   }
 

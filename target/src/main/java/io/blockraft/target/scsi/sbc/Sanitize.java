@@ -84,7 +84,7 @@ public final class Sanitize {
     }
     SbcChecks.writable(lu);
     if (c.serviceAction() == SbcOpcodes.SA_SANITIZE_BLOCK_ERASE) {
-      return run(lu, c, () -> lu.volume().unmap(0, lu.volume().blockCount()));
+      return run(lu, c, () -> ctx.volume().unmap(0, lu.volume().blockCount()));
     }
     long edtl = Integer.toUnsignedLong(ctx.task().expectedDataTransferLength());
     if (edtl < c.paramLen()) {
@@ -98,7 +98,7 @@ public final class Sanitize {
         buf.release();
       }
       ByteBuffer block = overwriteBlock(p, bs);
-      ReplicatedVolume v = lu.volume();
+      ReplicatedVolume v = ctx.volume();
       return run(lu, c, () -> WriteSame.isZero(block)
           ? v.writeZeroes(0, v.blockCount())
           : WriteSame.writePattern(ctx, v, 0, v.blockCount(), block, bs));

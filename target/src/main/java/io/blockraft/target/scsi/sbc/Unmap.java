@@ -52,7 +52,7 @@ final class Unmap {
       }
       List<Extent> extents = parse(p, lu);
       CompletableFuture<?>[] fs = extents.stream()
-          .map(e -> lu.volume().unmap(e.lba(), e.blocks()))
+          .map(e -> ctx.volume().unmap(e.lba(), e.blocks()))
           .toArray(CompletableFuture[]::new);
       return CompletableFuture.allOf(fs);
     }).thenApply(x -> SbcChecks.good(paramLen));

@@ -50,7 +50,7 @@ final class WriteSame {
   static CompletableFuture<ScsiResponse> writeSame(CommandContext ctx) {
     WriteSameCdb c = WriteSameCdb.parse(ctx.cdb());
     LogicalUnit lu = ctx.lu();
-    ReplicatedVolume v = lu.volume();
+    ReplicatedVolume v = ctx.volume();
     int bs = v.logicalBlockSize();
     if (c.protect() != 0) {
       throw ScsiException.invalidCdbField(1, 7);

@@ -29,12 +29,18 @@ final class BlockCopier {
   private final TaskIo io;
   private final ByteBuf buffer;
   private final CopyOperation op;
+  private final io.blockraft.target.scsi.ItNexus nexus;
 
-  /** {@code buffer} has {@link CopyLimits#CHUNK_BYTES} bytes of capacity; the caller releases it. */
-  BlockCopier(TaskIo io, ByteBuf buffer, CopyOperation op) {
+  /**
+   * {@code buffer} has {@link CopyLimits#CHUNK_BYTES} bytes of capacity; the caller releases it.
+   * Writes go out as {@code nexus}'s (the EXTENDED COPY's issuer), judged by reservations again
+   * where they apply.
+   */
+  BlockCopier(TaskIo io, ByteBuf buffer, CopyOperation op, io.blockraft.target.scsi.ItNexus nexus) {
     this.io = io;
     this.buffer = buffer;
     this.op = op;
+    this.nexus = nexus;
   }
 
   CompletableFuture<Void> run(List<Step> steps) {
@@ -73,7 +79,7 @@ final class BlockCopier {
     long srcLba = s.sourceLba() + offset / srcBs;
     long dstLba = s.destinationLba() + offset / dstBs;
     return s.source().volume().read(srcLba, n / srcBs, buffer.nioBuffer(0, n))
-        .thenCompose(v -> s.destination().volume().write(dstLba, n / dstBs, buffer.nioBuffer(0, n)))
+        .thenCompose(v -> s.destination().volumeFor(nexus).write(dstLba, n / dstBs, buffer.nioBuffer(0, n)))
         .handle((v, err) -> {
           if (err != null) {
             throw targetFailure(s, err);

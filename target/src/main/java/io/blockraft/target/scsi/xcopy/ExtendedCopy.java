@@ -66,7 +66,7 @@ final class ExtendedCopy {
       List<CopyPlanner.Step> steps =
           new CopyPlanner(locator.candidates(ctx), ctx.lu(), ctx.nexus()).plan(list);
       buffer = ctx.alloc(CopyLimits.CHUNK_BYTES);
-      done = new BlockCopier(ctx.io(), buffer, op).run(steps);
+      done = new BlockCopier(ctx.io(), buffer, op, ctx.nexus()).run(steps);
     } catch (RuntimeException e) {
       done = CompletableFuture.failedFuture(e);
     }
