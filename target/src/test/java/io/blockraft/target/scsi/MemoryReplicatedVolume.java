@@ -1,10 +1,12 @@
 package io.blockraft.target.scsi;
 
+import io.blockraft.replication.ForwardingVolume;
 import io.blockraft.replication.MetaListener;
 import io.blockraft.replication.MetaTransform;
 import io.blockraft.replication.MetaTransforms;
 import io.blockraft.replication.ReplicatedVolume;
 import io.blockraft.replication.VolumeUnavailableException;
+import io.blockraft.replication.WriteFencedException;
 import io.blockraft.storage.LbaExtent;
 import io.blockraft.target.scsi.pr.PrTransform;
 import java.nio.ByteBuffer;
@@ -59,6 +61,70 @@ public final class MemoryReplicatedVolume implements ReplicatedVolume {
   /** As the volume's leader would: node {@code nodeId} has not answered for a while. */
   public void reportUnresponsive(int nodeId) {
     unresponsive.forEach(l -> l.accept(nodeId));
+  }
+
+  private volatile CompletableFuture<Void> issuedGate = CompletableFuture.completedFuture(null);
+  private volatile CompletableFuture<Void> issuedArrived = new CompletableFuture<>();
+
+  /**
+   * From now on, data changes sent through {@link #issuedBy} wait (as if on their way to the log)
+   * until {@link #releaseIssuedChanges}; the returned future completes when the first arrives.
+   */
+  public CompletableFuture<Void> holdIssuedChanges() {
+    issuedArrived = new CompletableFuture<>();
+    issuedGate = new CompletableFuture<>();
+    return issuedArrived;
+  }
+
+  /** Lets held changes go on, each judged then (as at apply time). */
+  public void releaseIssuedChanges() {
+    issuedGate.complete(null);
+  }
+
+  /**
+   * As a replicated volume does: data changes carry the issuer and are judged by the node's write
+   * guard ({@link MetaTransforms#guard}, the reservation one) when they are applied, atomically
+   * with the change; refused ones fail with {@link WriteFencedException}, nothing changed.
+   */
+  @Override
+  public ReplicatedVolume issuedBy(byte[] issuer) {
+    byte[] id = issuer.clone();
+    MemoryReplicatedVolume self = this;
+    return new ForwardingVolume(this) {
+      @Override
+      public CompletableFuture<Void> write(long lba, int count, ByteBuffer src) {
+        return judged(id, () -> self.write(lba, count, src));
+      }
+
+      @Override
+      public CompletableFuture<Long> compareAndWrite(long lba, int count, ByteBuffer verify,
+          ByteBuffer data) {
+        return judged(id, () -> self.compareAndWrite(lba, count, verify, data));
+      }
+
+      @Override
+      public CompletableFuture<Void> unmap(long lba, long count) {
+        return judged(id, () -> self.unmap(lba, count));
+      }
+
+      @Override
+      public CompletableFuture<Void> writeZeroes(long lba, long count) {
+        return judged(id, () -> self.writeZeroes(lba, count));
+      }
+    };
+  }
+
+  private <T> CompletableFuture<T> judged(byte[] issuer, Supplier<CompletableFuture<T>> change) {
+    issuedArrived.complete(null);
+    return issuedGate.thenCompose(x -> {
+      synchronized (this) {
+        MetaTransforms.Guard g = transforms.guard();
+        if (g != null && !g.guard().permits(meta.get(g.key()), issuer)) {
+          return CompletableFuture.failedFuture(new WriteFencedException("refused by a reservation"));
+        }
+        return change.get();
+      }
+    });
   }
 
   public void setReady(boolean ready) {

@@ -95,6 +95,11 @@ final class BlockCopier {
     if (t instanceof TaskAbortedException ta) {
       return ta;
     }
+    if (t instanceof io.blockraft.replication.WriteFencedException) {
+      // refused where it applied: a reservation changed since the copy was planned, answered as
+      // the planner answers one it sees (CopyPlanner)
+      return new io.blockraft.target.scsi.dispatch.ReservationConflictException();
+    }
     log.debug("EXTENDED COPY segment {} ({} -> {}) failed: {}", s.index(),
         s.source().volume().name(), s.destination().volume().name(), t.toString());
     return new ScsiException(SenseReason.COPY_TARGET_DEVICE_NOT_REACHABLE);

@@ -7,6 +7,8 @@ import io.blockraft.target.scsi.ItNexus;
 import io.blockraft.target.scsi.ScsiHarness;
 import io.blockraft.target.scsi.dispatch.ConflictClass;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -85,5 +87,27 @@ class PrWriteGuardTest {
         new io.blockraft.replication.WriteFencedException("refused"));
     assertThat(io.blockraft.target.scsi.dispatch.Dispatcher.toResponse(fenced, null).status())
         .isEqualTo(io.blockraft.target.scsi.ScsiStatus.RESERVATION_CONFLICT);
+  }
+
+  /**
+   * The race the guard exists for: the preempted host's WRITE passed the dispatcher's check and
+   * was on its way to the log when the PREEMPT got GOOD; where it applies it is refused
+   * (RESERVATION CONFLICT), and the medium keeps what it had.
+   */
+  @Test
+  void writeCheckedBeforePreempt_appliedAfter_isRefused() throws Exception {
+    good(pr.registerAndIgnore(holder, 0xA));
+    good(pr.registerAndIgnore(registrant, 0xB));
+    good(pr.reserve(registrant, 0xB, WE));
+    CompletableFuture<Void> arrived = h.volume().holdIssuedChanges();
+    CompletableFuture<ScsiHarness.Result> write = CompletableFuture.supplyAsync(
+        () -> pr.write10(registrant));
+    arrived.get(30, TimeUnit.SECONDS); // checked, and now waiting to be applied
+    good(pr.preempt(holder, 0xA, 0xB, WE));
+    h.volume().releaseIssuedChanges();
+    conflict(write.get(30, TimeUnit.SECONDS));
+    assertThat(h.volume().isMapped(1)).as("the refused write changed nothing").isFalse();
+    good(pr.write10(holder)); // the new holder writes
+    assertThat(h.volume().isMapped(1)).isTrue();
   }
 }
