@@ -44,10 +44,8 @@ public final class LogicalUnit {
    * io.blockraft.target.scsi.pr.PrWriteGuard}). Commands that change data go through this.
    */
   public ReplicatedVolume volumeFor(ItNexus nexus) {
-    return views.computeIfAbsent(nexus, n -> volume.issuedBy(reservations.issuer(n)));
+    return volume.issuedBy(reservations.issuer(nexus));
   }
-
-  private final java.util.Map<ItNexus, ReplicatedVolume> views = new ConcurrentHashMap<>();
 
   /**
    * Changes the capacity while the LU is served. Once the volume has its new size, every I_T

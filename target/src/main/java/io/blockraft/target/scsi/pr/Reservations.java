@@ -123,7 +123,7 @@ public final class Reservations {
 
   /**
    * The bytes that name {@code nexus} as the issuer of a data change ({@link PrWriteGuard}),
-   * made once per nexus.
+   * made once per nexus and forgotten with it ({@link #nexusLost}).
    */
   public byte[] issuer(ItNexus nexus) {
     return issuers.computeIfAbsent(nexus, PrWriteGuard::issuer);
@@ -224,6 +224,7 @@ public final class Reservations {
    */
   public CompletableFuture<Void> nexusLost(ItNexus nexus) {
     knownNexuses.remove(nexus);
+    issuers.remove(nexus);
     if (reserving.remove(nexus) || nexus.equals(current.get().spc2Holder())) {
       return nexusLostAt(nexus);
     }
