@@ -292,6 +292,11 @@ public final class VolumeStateMachine extends BaseStateMachine {
       throw new IOException("volume request header length " + hlen + " out of range");
     }
     ByteString header = content.substring(4, 4 + hlen);
+    try {
+      VolumeOp.decode(header.asReadOnlyByteBuffer()); // nothing malformed enters the log (see apply)
+    } catch (IllegalArgumentException e) {
+      throw new IOException("malformed volume op: " + e.getMessage());
+    }
     ByteString payload = content.substring(4 + hlen);
     if (!payload.isEmpty()) {
       header = header.concat(LOG_PADDING.substring(0, Math.min(LOG_PADDING.size(), payload.size() / PADDING_RATIO)));
@@ -386,8 +391,14 @@ public final class VolumeStateMachine extends BaseStateMachine {
     try {
       op = VolumeOp.decode(sm.getLogData().asReadOnlyByteBuffer());
     } catch (IllegalArgumentException e) {
-      log.warn("volume {}: entry {} is not a volume op ({}); skipped", spec.name(), index, e.getMessage());
-      return status(INVALID);
+      // startTransaction lets no malformed op into the log, so this entry was written by a newer
+      // build (a new op type). Skipping it would make this replica silently miss a change the
+      // others applied; stopping (Ratis closes this replica's group when apply throws) keeps
+      // every replica that applies anything exact. Upgrade this node.
+      log.error("volume {}: entry {} is not a volume op this build knows ({}); this replica stops"
+          + " applying: upgrade the node", spec.name(), index, e.getMessage());
+      throw new IllegalStateException("volume " + spec.name() + ": entry " + index
+          + " is not a volume op this build knows: " + e.getMessage(), e);
     }
     storeLock.readLock().lock();
     try {

@@ -133,4 +133,41 @@ class WriteFencingTest {
       assertThat(read(back, 11)).isEqualTo(block(3).array());
     }
   }
+
+  /**
+   * An op type this build does not know (what a newer build would write) never enters the log
+   * through this leader: the request fails and every replica goes on serving. (A replica that
+   * meets such an entry in its log stops applying rather than skip it: VolumeStateMachine.)
+   */
+  @Test
+  void unknownOpType_isRefusedBeforeTheLog_andTheVolumeServesOn() throws Exception {
+    try (InProcessCluster c = cluster(dir)) {
+      c.node(1).createVolume("v", 4096, 512).get(60, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(60)).until(() -> c.leaderOf("v") > 0);
+      int leader = c.leaderOf("v");
+      RaftVolume v = c.volume(leader, "v");
+      org.apache.ratis.server.RaftServer.Division d = ClusterProbes.division(c, leader, v.groupId());
+      byte[] header = {'Q', 0, 0, 0, 0};
+      ByteBuffer request = ByteBuffer.allocate(4 + header.length).putInt(header.length).put(header).flip();
+      try (org.apache.ratis.client.RaftClient client = org.apache.ratis.client.RaftClient.newBuilder()
+          .setProperties(RatisSettings.client()).setRaftGroup(d.getGroup()).setLeaderId(d.getId())
+          .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry()).build()) {
+        long before = d.getInfo().getLastAppliedIndex();
+        org.apache.ratis.protocol.RaftClientReply reply;
+        try {
+          reply = client.io().send(org.apache.ratis.protocol.Message.valueOf(
+              org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(request)));
+          assertThat(reply.isSuccess()).as("reply %s", reply).isFalse();
+        } catch (java.io.IOException refused) {
+          assertThat(refused).hasMessageContaining("malformed volume op");
+        }
+        assertThat(d.getRaftLog().getLastEntryTermIndex().getIndex()).as("nothing appended")
+            .isLessThanOrEqualTo(Math.max(before, d.getRaftLog().getLastCommittedIndex()));
+      }
+      for (int node = 1; node <= 3; node++) {
+        c.volume(node, "v").write(node, 1, block(node)).get(30, TimeUnit.SECONDS);
+        assertThat(read(c.volume(node % 3 + 1, "v"), node)).isEqualTo(block(node).array());
+      }
+    }
+  }
 }
