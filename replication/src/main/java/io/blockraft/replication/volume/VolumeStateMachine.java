@@ -432,7 +432,6 @@ public final class VolumeStateMachine extends BaseStateMachine {
     return OpApplier.apply(v, op, payload, OpApplier.fence(v, transforms.guard(), spec.name()));
   }
 
-
   private ByteBuffer payload(TransactionContext trx, StateMachineLogEntryProto sm, long index) {
     ByteString d = sm.getStateMachineEntry().getStateMachineData();
     if (d.isEmpty() && trx.getStateMachineLogEntry() != null) {

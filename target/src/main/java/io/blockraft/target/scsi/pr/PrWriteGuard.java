@@ -2,7 +2,6 @@ package io.blockraft.target.scsi.pr;
 
 import io.blockraft.replication.WriteGuard;
 import io.blockraft.target.scsi.ItNexus;
-import io.blockraft.target.scsi.dispatch.ConflictClass;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -28,9 +27,6 @@ import java.util.Arrays;
  */
 public final class PrWriteGuard implements WriteGuard {
 
-  /** A WRITE(16) CDB: the tables' row for every data change judged here. */
-  private static final byte[] WRITE_16 = {(byte) 0x8A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-
   /** The last state decoded and its bytes: the state changes rarely, writes come often. */
   private volatile Decoded last = new Decoded(null, ReservationState.EMPTY);
 
@@ -46,7 +42,7 @@ public final class PrWriteGuard implements WriteGuard {
       return true;
     }
     ItNexus nexus = nexus(issuer);
-    return nexus == null || !Reservations.conflicts(state, nexus, ConflictClass.WRITE, WRITE_16);
+    return nexus == null || !Reservations.refusesDataChange(state, nexus);
   }
 
   private ReservationState state(byte[] value) {

@@ -131,6 +131,23 @@ public final class Reservations {
 
   private final Map<ItNexus, byte[]> issuers = new ConcurrentHashMap<>();
 
+  /**
+   * True when a data change (any command that writes the medium) from {@code nexus} must get
+   * RESERVATION CONFLICT: the tables' row for WRITE(16). Also the apply-time verdict of {@link
+   * PrWriteGuard}, so both judge a change alike.
+   */
+  public boolean refusesDataChange(ItNexus nexus) {
+    knownNexuses.add(nexus);
+    return refusesDataChange(current.get(), nexus);
+  }
+
+  static boolean refusesDataChange(ReservationState snapshot, ItNexus nexus) {
+    return conflicts(snapshot, nexus, ConflictClass.WRITE, WRITE_16);
+  }
+
+  /** A WRITE(16) CDB: the row a data change is judged by. */
+  private static final byte[] WRITE_16 = {(byte) 0x8A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
   /** The reservation tables: does {@code snapshot} refuse a command of class {@code cc}? */
   static boolean conflicts(ReservationState snapshot, ItNexus nexus, ConflictClass cc, byte[] cdb) {
     ItNexus holder2 = snapshot.spc2Holder();

@@ -92,13 +92,11 @@ final class BlockCopier {
 
   private static RuntimeException targetFailure(Step s, Throwable err) {
     Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-    if (t instanceof TaskAbortedException ta) {
-      return ta;
-    }
-    if (t instanceof io.blockraft.replication.WriteFencedException) {
-      // refused where it applied: a reservation changed since the copy was planned, answered as
-      // the planner answers one it sees (CopyPlanner)
-      return new io.blockraft.target.scsi.dispatch.ReservationConflictException();
+    if (t instanceof TaskAbortedException
+        || t instanceof io.blockraft.replication.WriteFencedException) {
+      // aborted, or refused where it applied (a reservation changed since the copy was planned):
+      // answered as such (TASK ABORTED, RESERVATION CONFLICT), not as a copy failure
+      return (RuntimeException) t;
     }
     log.debug("EXTENDED COPY segment {} ({} -> {}) failed: {}", s.index(),
         s.source().volume().name(), s.destination().volume().name(), t.toString());

@@ -24,9 +24,8 @@ import java.util.Map;
  * Checking every segment first means a bad segment fails the command before any block is written.
  */
 final class CopyPlanner {
-  /** CDBs that stand for the copy's reads and writes in the reservation checks of other LUs. */
+  /** The CDB that stands for the copy's reads in the reservation checks of the source LU. */
   private static final byte[] READ_16 = cdb16(0x88);
-  private static final byte[] WRITE_16 = cdb16(0x8A);
 
   /**
    * One segment ready to run.
@@ -59,7 +58,7 @@ final class CopyPlanner {
       LogicalUnit src = resolve(list.cscds(), s.sourceIndex());
       LogicalUnit dst = resolve(list.cscds(), s.destinationIndex());
       if (src.reservations().conflicts(nexus, ConflictClass.READ, READ_16)
-          || dst.reservations().conflicts(nexus, ConflictClass.WRITE, WRITE_16)) {
+          || dst.reservations().refusesDataChange(nexus)) {
         throw new ReservationConflictException();
       }
       int srcBs = src.volume().logicalBlockSize();
